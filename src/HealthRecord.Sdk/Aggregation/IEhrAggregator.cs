@@ -1,0 +1,76 @@
+using HealthRecord.Sdk.Identity;
+using HealthRecord.Sdk.Merge;
+using HealthRecord.Sdk.Model;
+using HealthRecord.Sdk.Sources;
+
+namespace HealthRecord.Sdk.Aggregation;
+
+/// <summary>
+/// Turns EMR sources into EHRs: reads every source, validates and resolves each record, links patient
+/// identities, deduplicates and merges facts per person, and (by default) saves each EHR to the store.
+/// </summary>
+/// <remarks>Thread-safe: one instance serves concurrent aggregations.</remarks>
+public interface IEhrAggregator
+{
+    /// <summary>Aggregates the sources.</summary>
+    /// <param name="request">The sources and settings.</param>
+    /// <param name="cancellationToken">Cancels the work; a cancelled aggregation saves nothing more.</param>
+    /// <returns>One EHR per person, with lineage, conflicts and issues.</returns>
+    /// <exception cref="ArgumentException">The request names no source, or a source name twice.</exception>
+    Task<AggregationResult> AggregateAsync(AggregationRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What to aggregate.</summary>
+public sealed class AggregationRequest
+{
+    /// <summary>The sources, each with a unique name.</summary>
+    public required IReadOnlyList<SourceRequest> Sources { get; init; }
+
+    /// <summary>A policy for every type, overriding the configured <see cref="MergeOptions"/>; <see langword="null"/> uses them.</summary>
+    public IMergePolicy? Policy { get; init; }
+
+    /// <summary>Whether to save the EHRs to the store; <see langword="null"/> uses <see cref="HealthRecordOptions.SaveToStore"/>.</summary>
+    public bool? SaveToStore { get; init; }
+
+    /// <summary>Told about progress (stages and counts, never patient data).</summary>
+    public IProgress<AggregationProgress>? Progress { get; init; }
+}
+
+/// <summary>Progress of an aggregation.</summary>
+/// <param name="Stage">The stage: <c>read</c>, <c>resolve</c>, <c>link</c>, <c>merge</c>, <c>save</c>.</param>
+/// <param name="Completed">Units done in this stage.</param>
+/// <param name="Total">Units in this stage.</param>
+/// <param name="Detail">What is being worked on (a source or document name).</param>
+public sealed record AggregationProgress(string Stage, int Completed, int Total, string? Detail = null);
+
+/// <summary>The outcome of an aggregation.</summary>
+public sealed class AggregationResult
+{
+    /// <summary>One EHR per person, ordered by person id.</summary>
+    public required IReadOnlyList<EhrAggregate> Ehrs { get; init; }
+
+    /// <summary>What was read from each source.</summary>
+    public required IReadOnlyList<SourceSummary> Sources { get; init; }
+
+    /// <summary>Every issue met (those of each EHR included).</summary>
+    public required IReadOnlyList<EhrIssue> Issues { get; init; }
+
+    /// <summary>Rejected records that could not be attributed to any person.</summary>
+    public required IReadOnlyList<LineageEntry> Unattributed { get; init; }
+
+    /// <summary>The compared patient pairs that scored match or possible.</summary>
+    public required IReadOnlyList<PatientLink> PatientLinks { get; init; }
+
+    /// <summary>All lineage: every EHR's rows, then the unattributed ones.</summary>
+    public IEnumerable<LineageEntry> Lineage => Ehrs.SelectMany(e => e.Lineage).Concat(Unattributed);
+}
+
+/// <summary>What was read from one source.</summary>
+/// <param name="Name">The source name.</param>
+/// <param name="Location">Where it was read.</param>
+/// <param name="Documents">Documents read.</param>
+/// <param name="FailedDocuments">Documents that could not be read.</param>
+/// <param name="RecordsRead">Records read (rejected ones included).</param>
+/// <param name="RecordsRejected">Records rejected, by the reader or by validation.</param>
+/// <param name="Formats">Documents per detected format.</param>
+public sealed record SourceSummary(string Name, string Location, int Documents, int FailedDocuments, int RecordsRead, int RecordsRejected, IReadOnlyDictionary<string, int> Formats);

@@ -1,0 +1,158 @@
+namespace HealthRecord.Sdk.Deduplication;
+
+/// <summary>
+/// Groups records into duplicate clusters: candidates share a blocking key, a matcher decides each pair,
+/// and union-find joins the matches. Candidates arrive in canonical order and every loop runs in that
+/// order, so the clusters never depend on input order.
+/// </summary>
+internal static class DuplicateClusterer
+{
+    /// <summary>Clusters the candidates.</summary>
+    /// <param name="candidates">Records of one type and one person, in canonical order.</param>
+    /// <param name="matcher">The matcher for the type.</param>
+    /// <param name="maxBlockSize">The largest block compared pairwise.</param>
+    /// <param name="onOversizedBlock">Told about blocks that were cut.</param>
+    /// <returns>Clusters (lists of candidate indexes, ascending), ordered by their first index, and the matched pairs.</returns>
+    public static ClusterResult Cluster(IReadOnlyList<MatchCandidate> candidates, IRecordMatcher matcher, int maxBlockSize, Action<int, int>? onOversizedBlock = null)
+    {
+        var n = candidates.Count;
+        var parent = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            parent[i] = i;
+        }
+
+        var blocks = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var keyOrder = new List<string>();
+        for (var i = 0; i < n; i++)
+        {
+            foreach (var key in matcher.GetBlockingKeys(candidates[i]).Distinct(StringComparer.Ordinal))
+            {
+                if (!blocks.TryGetValue(key, out var members))
+                {
+                    members = [];
+                    blocks[key] = members;
+                    keyOrder.Add(key);
+                }
+
+                members.Add(i);
+            }
+        }
+
+        keyOrder.Sort(StringComparer.Ordinal);
+        var compared = new HashSet<(int, int)>();
+        var matches = new List<MatchedPair>();
+        foreach (var key in keyOrder)
+        {
+            var members = blocks[key];
+            if (members.Count < 2)
+            {
+                continue;
+            }
+
+            if (key.StartsWith("id|", StringComparison.Ordinal) && SharedWithinOneSource(members, candidates))
+            {
+                // An identifier that one source gives to several different records does not identify a record
+                // (C-CDA ids that carry only an organisation's OID root do this); it is no evidence.
+                continue;
+            }
+
+            var limit = members.Count;
+            if (limit > maxBlockSize)
+            {
+                onOversizedBlock?.Invoke(members.Count, maxBlockSize);
+                limit = maxBlockSize;
+            }
+
+            for (var a = 0; a < limit; a++)
+            {
+                for (var b = a + 1; b < limit; b++)
+                {
+                    var i = members[a];
+                    var j = members[b];
+                    if (Find(parent, i) == Find(parent, j) || !compared.Add((i, j)))
+                    {
+                        continue;
+                    }
+
+                    var decision = matcher.Compare(candidates[i], candidates[j]);
+                    if (decision.IsMatch)
+                    {
+                        Union(parent, i, j);
+                        matches.Add(new MatchedPair(i, j, decision));
+                    }
+                }
+            }
+        }
+
+        var groups = new SortedDictionary<int, List<int>>();
+        for (var i = 0; i < n; i++)
+        {
+            var root = Find(parent, i);
+            if (!groups.TryGetValue(root, out var list))
+            {
+                list = [];
+                groups[root] = list;
+            }
+
+            list.Add(i);
+        }
+
+        var clusters = groups.Values.OrderBy(g => g[0]).Select(g => (IReadOnlyList<int>)g).ToList();
+        return new ClusterResult(clusters, matches);
+    }
+
+    private static bool SharedWithinOneSource(List<int> members, IReadOnlyList<MatchCandidate> candidates)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var m in members)
+        {
+            var c = candidates[m];
+            if (seen.TryGetValue(c.SourceName, out var fp) && fp != c.Fingerprint)
+            {
+                return true;
+            }
+
+            seen[c.SourceName] = c.Fingerprint;
+        }
+
+        return false;
+    }
+
+    private static int Find(int[] parent, int i)
+    {
+        while (parent[i] != i)
+        {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+
+        return i;
+    }
+
+    // The smaller index becomes the root, so roots (and therefore cluster order) are canonical.
+    private static void Union(int[] parent, int a, int b)
+    {
+        var ra = Find(parent, a);
+        var rb = Find(parent, b);
+        if (ra == rb)
+        {
+            return;
+        }
+
+        if (ra < rb)
+        {
+            parent[rb] = ra;
+        }
+        else
+        {
+            parent[ra] = rb;
+        }
+    }
+}
+
+/// <summary>The clusters and the pair decisions that built them.</summary>
+internal sealed record ClusterResult(IReadOnlyList<IReadOnlyList<int>> Clusters, IReadOnlyList<MatchedPair> Matches);
+
+/// <summary>A matched pair (candidate indexes) and the decision.</summary>
+internal sealed record MatchedPair(int Left, int Right, RecordMatch Match);

@@ -1,0 +1,65 @@
+using Hl7.Fhir.Model;
+
+namespace HealthRecord.Sdk.Deduplication;
+
+/// <summary>
+/// The built-in matcher for every type: two records are the same fact when they share a business
+/// identifier (same system and value) or when their clinical content is identical (same
+/// <see cref="Fhir.ContentFingerprint"/>: everything but ids, metadata, narrative and reference targets).
+/// </summary>
+/// <remarks>Identifiers without a system never match: a bare value means nothing across sources. Thread-safe.</remarks>
+public sealed class ExactDuplicateMatcher : IRecordMatcher
+{
+    /// <summary>The rule name for identifier matches.</summary>
+    public const string SameIdentifierRule = "same-identifier";
+
+    /// <summary>The rule name for identical content.</summary>
+    public const string IdenticalContentRule = "identical-content";
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> ResourceTypes => [];
+
+    /// <inheritdoc />
+    public IEnumerable<string> GetBlockingKeys(MatchCandidate candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        yield return "fp|" + candidate.Fingerprint;
+        foreach (var id in Identifiers(candidate.Resource))
+        {
+            yield return "id|" + id;
+        }
+    }
+
+    /// <inheritdoc />
+    public RecordMatch Compare(MatchCandidate left, MatchCandidate right)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        var shared = Identifiers(left.Resource).Intersect(Identifiers(right.Resource), StringComparer.Ordinal).Order(StringComparer.Ordinal).FirstOrDefault();
+        if (shared is not null)
+        {
+            return new RecordMatch(true, 1.0, SameIdentifierRule, $"identifier {shared}");
+        }
+
+        return left.Fingerprint == right.Fingerprint
+            ? new RecordMatch(true, 1.0, IdenticalContentRule, $"content fingerprint {left.Fingerprint}")
+            : RecordMatch.None;
+    }
+
+    internal static IEnumerable<string> Identifiers(Resource resource)
+    {
+        if (!resource.TryGetValue("identifier", out var value))
+        {
+            return [];
+        }
+
+        var list = value switch
+        {
+            Identifier single => [single],
+            IEnumerable<Identifier> many => many,
+            _ => [],
+        };
+        return list.Where(i => !string.IsNullOrEmpty(i.System) && !string.IsNullOrEmpty(i.Value))
+            .Select(i => $"{i.System}|{i.Value}");
+    }
+}

@@ -1,0 +1,74 @@
+using Hl7.Fhir.Model;
+
+namespace HealthRecord.Sdk.Deduplication;
+
+/// <summary>
+/// Decides when two records of one person, of the same resource type, are the same fact.
+/// The clusterer only compares records that share a blocking key, so cost stays near-linear.
+/// </summary>
+/// <remarks>
+/// Implementations must be thread-safe, deterministic, and symmetric (<c>Compare(a, b)</c> equals <c>Compare(b, a)</c>).
+/// A matcher registered for a type replaces the built-in one for that type.
+/// </remarks>
+public interface IRecordMatcher
+{
+    /// <summary>The resource types this matcher handles; empty handles every type.</summary>
+    IReadOnlyCollection<string> ResourceTypes { get; }
+
+    /// <summary>Keys that any record this one could match shares (e.g. <c>code|http://loinc.org|1234-5</c>).</summary>
+    /// <param name="candidate">The record.</param>
+    /// <returns>Zero or more keys; a record with none is compared with nothing.</returns>
+    IEnumerable<string> GetBlockingKeys(MatchCandidate candidate);
+
+    /// <summary>Compares two records that share a blocking key.</summary>
+    /// <param name="left">One record.</param>
+    /// <param name="right">The other.</param>
+    /// <returns>The decision with its evidence.</returns>
+    RecordMatch Compare(MatchCandidate left, MatchCandidate right);
+}
+
+/// <summary>A record offered to matchers.</summary>
+public sealed class MatchCandidate
+{
+    private string? _fingerprint;
+    private readonly Func<Resource, string> _fingerprintOf;
+
+    /// <summary>Creates a candidate.</summary>
+    /// <param name="sourceName">The source.</param>
+    /// <param name="sourceReference"><c>Type/id</c> as the source named it.</param>
+    /// <param name="resource">The resource (references already resolved inside its source).</param>
+    /// <param name="fingerprintOf">Computes the content fingerprint on first use.</param>
+    public MatchCandidate(string sourceName, string sourceReference, Resource resource, Func<Resource, string>? fingerprintOf = null)
+    {
+        SourceName = sourceName;
+        SourceReference = sourceReference;
+        Resource = resource;
+        _fingerprintOf = fingerprintOf ?? (r => Fhir.ContentFingerprint.Compute(r));
+    }
+
+    /// <summary>The source.</summary>
+    public string SourceName { get; }
+
+    /// <summary><c>Type/id</c> as the source named it.</summary>
+    public string SourceReference { get; }
+
+    /// <summary>The resource. Do not modify it.</summary>
+    public Resource Resource { get; }
+
+    /// <summary>The content fingerprint (see <see cref="Fhir.ContentFingerprint"/>), computed once.</summary>
+    public string Fingerprint => _fingerprint ??= _fingerprintOf(Resource);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{SourceName}:{SourceReference}";
+}
+
+/// <summary>A matcher's decision about a pair.</summary>
+/// <param name="IsMatch">Whether the two are the same fact.</param>
+/// <param name="Score">A score in [0, 1].</param>
+/// <param name="Rule">The rule that decided, e.g. <c>same-identifier</c>.</param>
+/// <param name="Evidence">What the rule saw, e.g. the shared identifier (no clinical values beyond codes).</param>
+public sealed record RecordMatch(bool IsMatch, double Score, string Rule, string Evidence)
+{
+    /// <summary>A non-match with no particular evidence.</summary>
+    public static RecordMatch None { get; } = new(false, 0, "none", "");
+}

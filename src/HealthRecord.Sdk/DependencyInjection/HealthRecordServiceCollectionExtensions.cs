@@ -1,0 +1,57 @@
+using FluentValidation;
+using HealthRecord.Sdk;
+using HealthRecord.Sdk.Aggregation;
+using HealthRecord.Sdk.DependencyInjection;
+using HealthRecord.Sdk.Deduplication;
+using HealthRecord.Sdk.Export;
+using HealthRecord.Sdk.Identity;
+using HealthRecord.Sdk.Merge;
+using HealthRecord.Sdk.Sources;
+using HealthRecord.Sdk.Storage;
+using HealthRecord.Sdk.Validation;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+// The registration entry point lives in the DI namespace, as the ecosystem's other AddXxx methods do.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers HealthRecord.Sdk.</summary>
+public static class HealthRecordServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds HealthRecord.Sdk: the aggregator, the FHIR JSON reader, the built-in validators, matchers and
+    /// merge policies, and an in-memory store unless <paramref name="configure"/> chooses another.
+    /// Safe to call more than once.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Adds adapters, a store, policies and rules.</param>
+    /// <returns>The services.</returns>
+    /// <example><code>
+    /// services.AddHealthRecord(hr => hr
+    ///     .UseSqliteStore("Data Source=ehr.db")
+    ///     .ConfigureMerge(m => m.Default(MergePolicies.SourcePriority("hospital-a", "clinic-b"))));
+    /// </code></example>
+    public static IServiceCollection AddHealthRecord(this IServiceCollection services, Action<IHealthRecordBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<HealthRecordOptions>().ValidateOnStart();
+        services.AddOptions<MergeOptions>();
+        services.TryAddSingleton<IValidator<HealthRecordOptions>, HealthRecordOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthRecordOptions>, FluentValidateOptions<HealthRecordOptions>>());
+
+        var builder = new HealthRecordBuilder(services);
+        configure?.Invoke(builder);
+
+        // Defaults go in after the host's choices, so TryAdd leaves those choices alone.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISourceDocumentReader, FhirJsonDocumentReader>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmrSourceAdapter, FileSystemSourceAdapter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidator<Resource>, SourceRecordValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, FhirBundleExporter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, NdjsonExporter>());
+        services.TryAddSingleton<IPatientMatcher, SinglePersonMatcher>();
+        services.TryAddSingleton<IEhrStore>(sp => new InMemoryEhrStore(sp.GetService<TimeProvider>()));
+        services.TryAddSingleton<IEhrAggregator, EhrAggregator>();
+        return services;
+    }
+}

@@ -1,0 +1,73 @@
+using HealthRecord.Sdk.Model;
+using Hl7.Fhir.Model;
+
+namespace HealthRecord.Sdk.Export;
+
+/// <summary>
+/// Builds the FHIR R4 <c>collection</c> Bundle of an EHR: the golden Patient first, then the records
+/// ordered by type and id, then their Provenance. Every <c>fullUrl</c> is <c>urn:uuid:{id}</c> and every
+/// reference inside points at one of them, so the bundle is self-contained.
+/// </summary>
+public static class EhrBundleBuilder
+{
+    /// <summary>Builds the bundle. The resources are shared with the aggregate, not copied.</summary>
+    /// <param name="aggregate">The EHR.</param>
+    /// <returns>The bundle.</returns>
+    public static Bundle Build(EhrAggregate aggregate)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        var bundle = new Bundle
+        {
+            Id = aggregate.PersonId,
+            Type = Bundle.BundleType.Collection,
+            Timestamp = aggregate.AsOf,
+            Identifier = new Identifier(EhrIds.PersonSystem, aggregate.PersonId),
+        };
+        bundle.Entry.Add(Entry(aggregate.Patient));
+        foreach (var record in aggregate.Records)
+        {
+            bundle.Entry.Add(Entry(record.Resource));
+        }
+
+        foreach (var provenance in aggregate.Provenance)
+        {
+            bundle.Entry.Add(Entry(provenance));
+        }
+
+        return bundle;
+    }
+
+    /// <summary>Reads the resources of an EHR bundle written by <see cref="Build"/> (or any collection bundle).</summary>
+    /// <param name="bundle">The bundle.</param>
+    /// <returns>The resources by <c>Type/id</c> and by <c>urn:uuid:id</c>.</returns>
+    public static IReadOnlyDictionary<string, Resource> Index(Bundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        var index = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        foreach (var entry in bundle.Entry)
+        {
+            if (entry.Resource is not { } r)
+            {
+                continue;
+            }
+
+            if (r.Id is not null)
+            {
+                index.TryAdd($"{r.TypeName}/{r.Id}", r);
+            }
+
+            if (entry.FullUrl is not null)
+            {
+                index.TryAdd(entry.FullUrl, r);
+            }
+        }
+
+        return index;
+    }
+
+    private static Bundle.EntryComponent Entry(Resource resource) => new()
+    {
+        FullUrl = EhrIds.FullUrl(resource.Id ?? throw new ArgumentException("EHR resources always have ids.", nameof(resource))),
+        Resource = resource,
+    };
+}

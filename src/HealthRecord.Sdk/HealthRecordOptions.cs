@@ -1,0 +1,37 @@
+namespace HealthRecord.Sdk;
+
+/// <summary>Options for the whole SDK. Validated at start-up by <see cref="Validation.HealthRecordOptionsValidator"/>.</summary>
+public sealed class HealthRecordOptions
+{
+    /// <summary>The largest document (file, message, page) a reader accepts, in bytes.</summary>
+    /// <value>The default is 256 MiB.</value>
+    public long MaxDocumentBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>The deepest JSON nesting a reader accepts.</summary>
+    /// <value>The default is 128, well above what FHIR resources need.</value>
+    public int MaxJsonDepth { get; set; } = 128;
+
+    /// <summary>How many sources are read at the same time.</summary>
+    /// <value>The default is the processor count.</value>
+    public int MaxParallelSources { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Source names in priority order, highest first, for merge policies that rank sources
+    /// (<see cref="Merge.MergePolicies.SourcePriority(string[])"/> without names uses this list).
+    /// Sources not listed rank after those listed, in ordinal name order.
+    /// </summary>
+    /// <value>The default is empty: sources rank by name.</value>
+    public IList<string> SourcePriority { get; } = new List<string>();
+
+    /// <summary>
+    /// The largest duplicate-candidate block the clusterer compares pairwise. A larger block (a
+    /// blocking key shared by very many records) is compared only against its first records, and an
+    /// issue says so, so cost stays near-linear.
+    /// </summary>
+    /// <value>The default is 2,000.</value>
+    public int MaxBlockSize { get; set; } = 2000;
+
+    /// <summary>Whether the aggregator saves each EHR to the registered store.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool SaveToStore { get; set; } = true;
+}

@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace HealthRecord.Sdk.Model;
+
+/// <summary>
+/// Deterministic ids for EHR records: a name-based UUID (RFC 9562 version 8, from SHA-256) of what
+/// identifies the record, so the same inputs always give the same ids, whatever their order.
+/// </summary>
+public static class EhrIds
+{
+    /// <summary>The identifier system of person ids.</summary>
+    public const string PersonSystem = "urn:healthrecord-sdk:person";
+
+    /// <summary>The identifier system prefix for source record identities (<c>urn:healthrecord-sdk:source:{name}</c>).</summary>
+    public const string SourceSystemPrefix = "urn:healthrecord-sdk:source:";
+
+    /// <summary>A UUID derived from the parts.</summary>
+    /// <param name="parts">What identifies the thing; joined with a separator that cannot occur in them.</param>
+    /// <returns>A lowercase UUID string.</returns>
+    public static string From(params string[] parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts)), digest);
+        var bytes = digest[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8 (custom, name-based)
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 9562 variant
+        return new Guid(bytes, bigEndian: true).ToString("D");
+    }
+
+    /// <summary>The bundle <c>fullUrl</c> of an EHR resource id.</summary>
+    /// <param name="id">The id.</param>
+    /// <returns><c>urn:uuid:{id}</c>.</returns>
+    public static string FullUrl(string id) => "urn:uuid:" + id;
+}

@@ -1,0 +1,363 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using HealthRecord.Sdk.Errors;
+using HealthRecord.Sdk.Fhir;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.Extensions.Options;
+
+namespace HealthRecord.Sdk.Sources;
+
+/// <summary>
+/// Reads FHIR R4 JSON: a Bundle of any type (its entries become records; the bundle itself does not),
+/// a single resource, or NDJSON (one resource a line, as Bulk Data exports write it).
+/// </summary>
+/// <remarks>
+/// Each resource is deserialised on its own, so one bad entry is rejected with its reason while the rest
+/// of the document is read. A document that is not well-formed JSON fails as a whole. NDJSON is streamed
+/// line by line; a malformed line rejects that line only. Thread-safe.
+/// </remarks>
+public sealed class FhirJsonDocumentReader : ISourceDocumentReader
+{
+    /// <summary>The format name.</summary>
+    public const string FormatName = "fhir-json";
+
+    private readonly HealthRecordOptions _options;
+
+    /// <summary>Creates the reader.</summary>
+    /// <param name="options">Limits (maximum document size).</param>
+    public FhirJsonDocumentReader(IOptions<HealthRecordOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+    }
+
+    /// <summary>Creates the reader with default options.</summary>
+    public FhirJsonDocumentReader()
+        : this(Options.Create(new HealthRecordOptions()))
+    {
+    }
+
+    /// <inheritdoc />
+    public string Format => FormatName;
+
+    /// <inheritdoc />
+    public bool CanRead(ReadOnlySpan<byte> head)
+    {
+        var text = SkipBomAndWhitespace(head);
+        if (text.IsEmpty || text[0] != (byte)'{')
+        {
+            return false;
+        }
+
+        // A FHIR resource names its type; look for the property in the first bytes.
+        return head.IndexOf("\"resourceType\""u8) >= 0;
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<SourceRecord> ReadAsync(SourceDocument document, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (document.Length > _options.MaxDocumentBytes)
+        {
+            throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, document.DocumentId,
+                $"The document is {document.Length:N0} bytes; the limit (HealthRecordOptions.MaxDocumentBytes) is {_options.MaxDocumentBytes:N0}.");
+        }
+
+        return ReadCoreAsync(document, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<SourceRecord> ReadCoreAsync(SourceDocument document, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var content = await ReadAllAsync(document, _options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var text = SkipBomAndWhitespace(content.Span);
+        if (text.IsEmpty)
+        {
+            throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName, document.DocumentId, "The document is empty.");
+        }
+
+        if (IsNdjson(document.DocumentId, text))
+        {
+            var lineNumber = 0;
+            foreach (var line in SplitLines(content))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                lineNumber++;
+                var span = SkipBomAndWhitespace(line.Span);
+                if (span.IsEmpty)
+                {
+                    continue;
+                }
+
+                yield return ReadNdjsonLine(document, line, lineNumber);
+            }
+
+            yield break;
+        }
+
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(content, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+        }
+        catch (JsonException ex)
+        {
+            throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName,
+                $"{document.DocumentId} line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", $"Not well-formed JSON: {FirstSentence(ex.Message)}", ex);
+        }
+
+        using (json)
+        {
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var rt) || rt.ValueKind != JsonValueKind.String)
+            {
+                throw new SourceReadException(HealthRecordErrorCode.UnsupportedFormat, document.SourceName, document.DocumentId,
+                    "The JSON is not a FHIR resource: it has no \"resourceType\".");
+            }
+
+            if (rt.ValueEquals("Bundle"u8))
+            {
+                CheckBundleVersion(document, root);
+                var index = 0;
+                if (root.TryGetProperty("entry", out var entries) && entries.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (var entry in entries.EnumerateArray())
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var location = $"{document.DocumentId}#entry[{index}]";
+                        index++;
+                        if (ReadEntry(document, entry, location) is { } record)
+                        {
+                            yield return record;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                yield return ReadResource(document, root, document.DocumentId, fullUrl: null);
+            }
+        }
+    }
+
+    private SourceRecord? ReadEntry(SourceDocument document, JsonElement entry, string location)
+    {
+        if (entry.ValueKind != JsonValueKind.Object)
+        {
+            return Reject(document, "Unknown", location, HealthRecordErrorCode.InvalidResource, "The bundle entry is not a JSON object.", entry);
+        }
+
+        string? fullUrl = entry.TryGetProperty("fullUrl", out var fu) && fu.ValueKind == JsonValueKind.String ? fu.GetString() : null;
+        if (!entry.TryGetProperty("resource", out var resource) || resource.ValueKind != JsonValueKind.Object)
+        {
+            // Entries without a resource (a deleted history entry, a transaction-response status) carry no facts.
+            return entry.TryGetProperty("request", out _) || entry.TryGetProperty("response", out _)
+                ? null
+                : Reject(document, "Unknown", location, HealthRecordErrorCode.InvalidResource, "The bundle entry has no resource.", entry);
+        }
+
+        // Search-set outcomes describe the search, not the patient.
+        if (entry.TryGetProperty("search", out var search) && search.TryGetProperty("mode", out var mode) && mode.ValueEquals("outcome"u8))
+        {
+            return null;
+        }
+
+        return ReadResource(document, resource, location, fullUrl);
+    }
+
+    private static SourceRecord ReadResource(SourceDocument document, JsonElement element, string location, string? fullUrl)
+    {
+        var type = element.TryGetProperty("resourceType", out var rt) && rt.ValueKind == JsonValueKind.String ? rt.GetString() ?? "Unknown" : "Unknown";
+        if (type == "Unknown")
+        {
+            return Reject(document, type, location, HealthRecordErrorCode.InvalidResource, "The resource has no \"resourceType\".", element, fullUrl);
+        }
+
+        if (!ModelInfo.IsKnownResource(type))
+        {
+            return Reject(document, type, location, HealthRecordErrorCode.UnsupportedFhirVersion,
+                $"'{type}' is not a FHIR R4 resource type (is the source another FHIR version?).", element, fullUrl);
+        }
+
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        var reader = new Utf8JsonReader(raw);
+        Resource resource;
+        var warnings = new List<string>();
+        try
+        {
+            resource = FhirJson.Deserializer.DeserializeResource(ref reader);
+        }
+        catch (DeserializationFailedException ex) when (ex.PartialResult is Resource partial && partial.TypeName == type)
+        {
+            // Element-level problems (an unknown element, a code outside its value set) lose only that element;
+            // the record is kept and every problem is reported. The record validators reject what the EHR cannot use.
+            resource = partial;
+            warnings.AddRange(ex.Exceptions.Select(e => $"{e.ErrorCode}: {e.Message}"));
+        }
+        catch (DeserializationFailedException ex)
+        {
+            return Reject(document, type, location, HealthRecordErrorCode.InvalidResource,
+                "Not a valid FHIR R4 resource: " + string.Join("; ", ex.Exceptions.Take(5).Select(e => e.Message)), element, fullUrl);
+        }
+
+        if (string.IsNullOrEmpty(resource.Id))
+        {
+            resource.Id = IdFromFullUrl(fullUrl) ?? StableId(raw);
+        }
+
+        return new SourceRecord
+        {
+            SourceName = document.SourceName,
+            ResourceType = resource.TypeName,
+            ResourceId = resource.Id,
+            Location = location,
+            Resource = resource,
+            FullUrl = fullUrl,
+            DocumentId = document.DocumentId,
+            Warnings = warnings,
+        };
+    }
+
+    private static SourceRecord ReadNdjsonLine(SourceDocument document, ReadOnlyMemory<byte> line, int lineNumber)
+    {
+        var location = $"{document.DocumentId} line {lineNumber}";
+        try
+        {
+            using var json = JsonDocument.Parse(line);
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                ? ReadResource(document, json.RootElement, location, fullUrl: null)
+                : SourceRecord.Rejected(document.SourceName, "Unknown", StableId(line.Span), location,
+                    new SourceRejection(HealthRecordErrorCode.InvalidResource, "The line is not a JSON object."));
+        }
+        catch (JsonException ex)
+        {
+            return SourceRecord.Rejected(document.SourceName, "Unknown", StableId(line.Span), location,
+                new SourceRejection(HealthRecordErrorCode.MalformedContent, $"Not well-formed JSON: {FirstSentence(ex.Message)}"));
+        }
+    }
+
+    private static SourceRecord Reject(SourceDocument document, string type, string location, HealthRecordErrorCode code, string reason, JsonElement element, string? fullUrl = null)
+    {
+        var id = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String
+            ? idElement.GetString()!
+            : IdFromFullUrl(fullUrl) ?? StableId(JsonMarshal.GetRawUtf8Value(element));
+        return SourceRecord.Rejected(document.SourceName, type, id, location, new SourceRejection(code, reason));
+    }
+
+    private static void CheckBundleVersion(SourceDocument document, JsonElement bundle)
+    {
+        // R4 bundles have no version marker of their own; DSTU2 ones are recognisable by their base/meta profile.
+        if (bundle.TryGetProperty("meta", out var meta) && meta.TryGetProperty("fhirVersion", out var v) && v.ValueKind == JsonValueKind.String
+            && !(v.GetString() ?? "").StartsWith("4.0", StringComparison.Ordinal))
+        {
+            throw new SourceReadException(HealthRecordErrorCode.UnsupportedFhirVersion, document.SourceName, document.DocumentId,
+                $"The bundle declares FHIR version {v.GetString()}; only R4 (4.0.x) is read.");
+        }
+    }
+
+    internal static string? IdFromFullUrl(string? fullUrl)
+    {
+        if (fullUrl is null)
+        {
+            return null;
+        }
+
+        if (fullUrl.StartsWith("urn:uuid:", StringComparison.OrdinalIgnoreCase))
+        {
+            return fullUrl[9..];
+        }
+
+        if (fullUrl.StartsWith("urn:oid:", StringComparison.OrdinalIgnoreCase))
+        {
+            return fullUrl[8..];
+        }
+
+        return ResourceReferences.TryParseTypeAndId(fullUrl, out _, out var id) ? id : null;
+    }
+
+    internal static string StableId(ReadOnlySpan<byte> content)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(content, digest);
+        return "h" + Convert.ToHexStringLower(digest[..12]);
+    }
+
+    private static bool IsNdjson(string documentId, ReadOnlySpan<byte> text)
+    {
+        if (documentId.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || documentId.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        // Several top-level JSON values, one a line, is NDJSON whatever the file is called.
+        var reader = new Utf8JsonReader(text, new JsonReaderOptions { AllowMultipleValues = true, MaxDepth = 256 });
+        try
+        {
+            if (!reader.Read() || !reader.TrySkip())
+            {
+                return false;
+            }
+
+            return reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static IEnumerable<ReadOnlyMemory<byte>> SplitLines(ReadOnlyMemory<byte> content)
+    {
+        var start = 0;
+        while (start < content.Length)
+        {
+            var rest = content.Span[start..];
+            var nl = rest.IndexOf((byte)'\n');
+            var end = nl < 0 ? content.Length : start + nl;
+            yield return content[start..end];
+            start = end + 1;
+        }
+    }
+
+    internal static ReadOnlySpan<byte> SkipBomAndWhitespace(ReadOnlySpan<byte> span)
+    {
+        if (span.StartsWith(Encoding.UTF8.Preamble))
+        {
+            span = span[3..];
+        }
+
+        return span.TrimStart(" \t\r\n"u8);
+    }
+
+    internal static async Task<ReadOnlyMemory<byte>> ReadAllAsync(SourceDocument document, long limit, CancellationToken cancellationToken)
+    {
+        var stream = await document.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream(document.Length is { } len && len < int.MaxValue ? (int)len : 0);
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, document.DocumentId,
+                        $"The document is larger than the limit (HealthRecordOptions.MaxDocumentBytes = {limit:N0} bytes).");
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var dot = message.IndexOf(". ", StringComparison.Ordinal);
+        return dot > 0 ? message[..(dot + 1)] : message;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Runtime.CompilerServices;
+using HealthRecord.Sdk.Errors;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HealthRecord.Sdk.Sources;
+
+/// <summary>
+/// Reads a file or a folder (recursively, in ordinal path order) and hands each file to the first
+/// registered <see cref="ISourceDocumentReader"/> that recognises its content. Formats are detected
+/// from content, never from file names, so a folder may mix FHIR JSON, NDJSON, C-CDA and HL7 v2.
+/// </summary>
+/// <remarks>
+/// A file no reader recognises is reported and skipped when it is part of a folder, and is an error when it
+/// was named on its own. Hidden files and folders (names starting with '.') and <c>*.md</c>/<c>*.txt</c>
+/// notes that no reader recognises are skipped silently. Thread-safe.
+/// </remarks>
+public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
+{
+    private const int HeadLength = 4096;
+    private readonly IReadOnlyList<ISourceDocumentReader> _readers;
+    private readonly ILogger<FileSystemSourceAdapter> _logger;
+
+    /// <summary>Creates the adapter.</summary>
+    /// <param name="readers">The registered document readers, asked in order.</param>
+    /// <param name="logger">The logger.</param>
+    public FileSystemSourceAdapter(IEnumerable<ISourceDocumentReader> readers, ILogger<FileSystemSourceAdapter>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(readers);
+        _readers = readers.ToArray();
+        _logger = logger ?? NullLogger<FileSystemSourceAdapter>.Instance;
+    }
+
+    /// <inheritdoc />
+    public bool CanRead(SourceRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return !request.Location.Contains("://", StringComparison.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<SourceDocumentResult> ReadAsync(SourceRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var path = request.Location;
+        if (File.Exists(path))
+        {
+            return ReadFilesAsync(request, [path], Path.GetDirectoryName(Path.GetFullPath(path))!, single: true, cancellationToken);
+        }
+
+        if (Directory.Exists(path))
+        {
+            var root = Path.GetFullPath(path);
+            var files = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = System.IO.FileAttributes.Hidden | System.IO.FileAttributes.System, IgnoreInaccessible = true })
+                .Where(f => !Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
+                .Order(StringComparer.Ordinal)
+                .ToArray();
+            return ReadFilesAsync(request, files, root, single: false, cancellationToken);
+        }
+
+        throw new SourceReadException(HealthRecordErrorCode.SourceNotFound, request.Name, path, "No file or folder exists at this path.");
+    }
+
+    private async IAsyncEnumerable<SourceDocumentResult> ReadFilesAsync(SourceRequest request, string[] files, string root, bool single, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var file in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var documentId = single ? Path.GetFileName(file) : Path.GetRelativePath(root, file).Replace('\\', '/');
+            var document = SourceDocument.FromFile(request.Name, file, documentId);
+            yield return await ReadDocumentAsync(request, document, file, single, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SourceDocumentResult> ReadDocumentAsync(SourceRequest request, SourceDocument document, string file, bool single, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await ReadHeadAsync(file, cancellationToken).ConfigureAwait(false);
+            var reader = SelectReader(request.Format, head);
+            if (reader is null)
+            {
+                var message = head.Length == 0 ? "The file is empty." : "No registered reader recognises this content (FHIR JSON, NDJSON, C-CDA and HL7 v2 are read when their packages are added).";
+                var code = head.Length == 0 ? HealthRecordErrorCode.MalformedContent : HealthRecordErrorCode.UnsupportedFormat;
+                if (!single && IsNote(file))
+                {
+                    return new SourceDocumentResult { SourceName = request.Name, DocumentId = document.DocumentId };
+                }
+
+                return new SourceDocumentResult
+                {
+                    SourceName = request.Name,
+                    DocumentId = document.DocumentId,
+                    Error = new SourceReadException(code, request.Name, document.DocumentId, message),
+                };
+            }
+
+            var records = new List<SourceRecord>();
+            await foreach (var record in reader.ReadAsync(document, cancellationToken).ConfigureAwait(false))
+            {
+                records.Add(record);
+            }
+
+            return new SourceDocumentResult { SourceName = request.Name, DocumentId = document.DocumentId, Format = reader.Format, Records = records };
+        }
+        catch (SourceReadException ex)
+        {
+            Log.DocumentFailed(_logger, request.Name, document.DocumentId, ex.Code, ex);
+            return new SourceDocumentResult { SourceName = request.Name, DocumentId = document.DocumentId, Error = ex };
+        }
+        catch (IOException ex)
+        {
+            return new SourceDocumentResult
+            {
+                SourceName = request.Name,
+                DocumentId = document.DocumentId,
+                Error = new SourceReadException(HealthRecordErrorCode.SourceUnavailable, request.Name, document.DocumentId, ex.Message, ex),
+            };
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return new SourceDocumentResult
+            {
+                SourceName = request.Name,
+                DocumentId = document.DocumentId,
+                Error = new SourceReadException(HealthRecordErrorCode.SourceUnavailable, request.Name, document.DocumentId, ex.Message, ex),
+            };
+        }
+    }
+
+    private ISourceDocumentReader? SelectReader(string? format, byte[] head)
+    {
+        if (format is not null)
+        {
+            return _readers.FirstOrDefault(r => string.Equals(r.Format, format, StringComparison.OrdinalIgnoreCase));
+        }
+
+        return head.Length == 0 ? null : _readers.FirstOrDefault(r => r.CanRead(head));
+    }
+
+    private static async Task<byte[]> ReadHeadAsync(string file, CancellationToken cancellationToken)
+    {
+        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[HeadLength];
+            var total = 0;
+            int read;
+            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+            }
+
+            return buffer[..total];
+        }
+    }
+
+    private static bool IsNote(string file) =>
+        file.EndsWith(".md", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".txt", StringComparison.OrdinalIgnoreCase)
+        || Path.GetFileName(file).Equals("LICENSE", StringComparison.OrdinalIgnoreCase) || Path.GetFileName(file).Equals("NOTICE", StringComparison.OrdinalIgnoreCase);
+}
