@@ -516,6 +516,7 @@ public sealed class EhrAggregator : IEhrAggregator
         }
 
         var asOf = accepted.Select(n => ClinicalDates.LastUpdated(n.Resource!) ?? ClinicalDates.Of(n.Resource!)).Where(d => d is not null).DefaultIfEmpty().Max();
+        conflicts.Sort((a, b) => string.CompareOrdinal($"{a.EhrResource}\u001f{a.Element}", $"{b.EhrResource}\u001f{b.Element}"));
         var records = new List<EhrRecord>();
         var provenance = new List<Provenance>();
         Patient? golden = null;
@@ -529,7 +530,7 @@ public sealed class EhrAggregator : IEhrAggregator
                 lineage.Add(new LineageEntry(person.PersonId, s.SourceName, s.SourceResource, ehrRef, action, rule));
             }
 
-            provenance.Add(ProvenanceFor(resource, sources, policyName, rule, asOf));
+            provenance.Add(ProvenanceFor(resource, sources, policyName, rule, asOf, conflicts.Where(c => c.EhrResource == ehrRef)));
             if (resource is Patient p && p.Id == person.PersonId)
             {
                 golden = p;
@@ -549,7 +550,6 @@ public sealed class EhrAggregator : IEhrAggregator
         records.Sort((a, b) => string.CompareOrdinal(a.Reference, b.Reference));
         provenance.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
         lineage.Sort((a, b) => string.CompareOrdinal($"{a.SourceName}\u001f{a.SourceResource}\u001f{a.EhrResource}", $"{b.SourceName}\u001f{b.SourceResource}\u001f{b.EhrResource}"));
-        conflicts.Sort((a, b) => string.CompareOrdinal($"{a.EhrResource}\u001f{a.Element}", $"{b.EhrResource}\u001f{b.Element}"));
 
         return new EhrAggregate
         {
@@ -625,7 +625,7 @@ public sealed class EhrAggregator : IEhrAggregator
         }
     }
 
-    private static Provenance ProvenanceFor(Resource target, IReadOnlyList<SourceRecordRef> sources, string policyName, string rule, DateTimeOffset? asOf)
+    private static Provenance ProvenanceFor(Resource target, IReadOnlyList<SourceRecordRef> sources, string policyName, string rule, DateTimeOffset? asOf, IEnumerable<EhrConflict> conflicts)
     {
         var provenance = new Provenance
         {
@@ -646,6 +646,11 @@ public sealed class EhrAggregator : IEhrAggregator
                 },
             ],
         };
+        foreach (var conflict in conflicts)
+        {
+            provenance.AddExtension(EhrProvenanceExtensions.ConflictUrl, new FhirString(EhrProvenanceExtensions.Describe(conflict)));
+        }
+
         foreach (var s in sources)
         {
             provenance.Entity.Add(new Provenance.EntityComponent

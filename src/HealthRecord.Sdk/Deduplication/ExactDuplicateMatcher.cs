@@ -7,7 +7,11 @@ namespace HealthRecord.Sdk.Deduplication;
 /// identifier (same system and value) or when their clinical content is identical (same
 /// <see cref="Fhir.ContentFingerprint"/>: everything but ids, metadata, narrative and reference targets).
 /// </summary>
-/// <remarks>Identifiers without a system never match: a bare value means nothing across sources. Thread-safe.</remarks>
+/// <remarks>
+/// Identifiers without a system never match: a bare value means nothing across sources. Identical content
+/// merges copies from different sources (or the same record listed twice by one source), never two records
+/// one source keeps under different ids. Thread-safe.
+/// </remarks>
 public sealed class ExactDuplicateMatcher : IRecordMatcher
 {
     /// <summary>The rule name for identifier matches.</summary>
@@ -41,7 +45,10 @@ public sealed class ExactDuplicateMatcher : IRecordMatcher
             return new RecordMatch(true, 1.0, SameIdentifierRule, $"identifier {shared}");
         }
 
-        return left.Fingerprint == right.Fingerprint
+        // One source lists each of its facts once: two of its records with different ids are two facts,
+        // however alike they look (Synthea's claims for two visits on one day are identical but for the visit).
+        var sameSourceDifferentIds = left.SourceName == right.SourceName && left.SourceReference != right.SourceReference;
+        return !sameSourceDifferentIds && left.Fingerprint == right.Fingerprint
             ? new RecordMatch(true, 1.0, IdenticalContentRule, $"content fingerprint {left.Fingerprint}")
             : RecordMatch.None;
     }

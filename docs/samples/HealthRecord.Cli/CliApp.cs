@@ -1,0 +1,72 @@
+using HealthRecord.Cli.Commands;
+using HealthRecord.Cli.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace HealthRecord.Cli;
+
+/// <summary>The command-line sample: how people (and our checks) drive HealthRecord.Sdk end to end.</summary>
+public static class CliApp
+{
+    /// <summary>Exit code: everything asked for was produced (rejected records may have been reported).</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code: the command failed (nothing usable was produced).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code: the command line was wrong.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Runs the CLI.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="console">Where to write.</param>
+    /// <param name="cancellationToken">Cancels the run (Ctrl+C).</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(console);
+        var app = new CommandApp(new TypeRegistrar(services));
+        app.Configure(config =>
+        {
+            config.SetApplicationName("healthrecord");
+            config.ConfigureConsole(console);
+            config.SetExceptionHandler((ex, _) =>
+            {
+                switch (ex)
+                {
+                    case CommandParseException or CommandRuntimeException:
+                        console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+                        return UsageError;
+                    case CliUsageException usage:
+                        console.MarkupLineInterpolated($"[red]{usage.Message}[/]");
+                        return UsageError;
+                    case OperationCanceledException:
+                        console.MarkupLine("[yellow]Cancelled.[/]");
+                        return Failure;
+                    case HealthRecord.Sdk.Errors.HealthRecordException hr:
+                        console.MarkupLineInterpolated($"[red]{hr.Code}: {hr.Message}[/]");
+                        return Failure;
+                    default:
+                        console.WriteException(ex, ExceptionFormats.ShortenEverything);
+                        return Failure;
+                }
+            });
+            config.AddCommand<DemoCommand>("demo")
+                .WithDescription("Aggregates the bundled sample EMRs of one patient into the embedded store and prints the summary.");
+            config.AddCommand<AggregateCommand>("aggregate")
+                .WithDescription("Reads sources, links identities, writes one EHR per person (FHIR R4 collection Bundle) and the lineage.")
+                .WithExample("aggregate", "--source", "clinic=./clinic.json", "--source", "lab=./lab-export/", "--out", "ehr.json", "--lineage", "lineage.csv");
+            config.AddCommand<LinkCommand>("link")
+                .WithDescription("Patient identity linking only: writes left,right,score,decision for the Patient pairs that scored match or possible.");
+            config.AddCommand<ConvertCommand>("convert")
+                .WithDescription("Converts one document or message (FHIR JSON/NDJSON, and C-CDA or HL7 v2 when their packages are present) to a FHIR R4 Bundle, with a report.");
+            config.AddCommand<ExplainCommand>("explain")
+                .WithDescription("Explains one EHR record: its source records, the rules and evidence that merged them, and conflicts.");
+            config.AddCommand<HistoryCommand>("history")
+                .WithDescription("Lists the persons and versions in a store.");
+        });
+        return await app.RunAsync(args, cancellationToken).ConfigureAwait(false);
+    }
+}

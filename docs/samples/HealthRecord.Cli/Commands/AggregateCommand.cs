@@ -1,0 +1,79 @@
+using System.ComponentModel;
+using HealthRecord.Cli.Infrastructure;
+using HealthRecord.Sdk.Aggregation;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace HealthRecord.Cli.Commands;
+
+/// <summary><c>aggregate</c>: sources → one EHR per person, with lineage.</summary>
+public sealed class AggregateCommand(IAnsiConsole console) : AsyncCommand<AggregateCommand.Settings>
+{
+    /// <summary>Settings.</summary>
+    public sealed class Settings : SourceSettings
+    {
+        /// <summary>Where to save.</summary>
+        [CommandOption("--store <STORE>")]
+        [Description("Also save each EHR as a new version: sqlite:FILE (postgres:CONN is planned).")]
+        public string? Store { get; set; }
+
+        /// <summary>The merge policy.</summary>
+        [CommandOption("--policy <NAME>")]
+        [Description("Merge policy: source-priority (default), most-recent, most-complete, keep-all.")]
+        public string? Policy { get; set; }
+
+        /// <summary>Source priority.</summary>
+        [CommandOption("--priority <NAMES>")]
+        [Description("Source names, highest priority first, comma-separated (default: name order).")]
+        public string? Priority { get; set; }
+
+        /// <summary>Output path.</summary>
+        [CommandOption("--out <PATH>")]
+        [Description("Write the EHR as a FHIR R4 collection Bundle: a file when there is one person, else a folder of <person>.json.")]
+        public string? Out { get; set; }
+
+        /// <summary>Lineage CSV path.</summary>
+        [CommandOption("--lineage <PATH>")]
+        [Description("Write lineage CSV: person,source,source_resource,ehr_resource,action,reason.")]
+        public string? Lineage { get; set; }
+    }
+
+    /// <inheritdoc />
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var priority = settings.Priority?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        await using var services = SdkHost.Build(settings.Store, priority, settings.Policy, settings.Verbose);
+        var runner = new AggregationRunner(console);
+        var result = await runner.RunAsync(services.GetRequiredService<IEhrAggregator>(), settings.ParsedSources(), cancellationToken);
+        runner.PrintSummary(result);
+        console.WriteLine();
+        if (settings.Out is not null && result.Ehrs.Count > 0)
+        {
+            foreach (var path in await AggregationRunner.WriteEhrsAsync(result, settings.Out, cancellationToken))
+            {
+                console.MarkupLineInterpolated($"EHR written to [green]{path}[/]");
+            }
+        }
+
+        if (settings.Lineage is not null)
+        {
+            await AggregationRunner.WriteLineageAsync(result, settings.Lineage, cancellationToken);
+            console.MarkupLineInterpolated($"Lineage written to [green]{settings.Lineage}[/]");
+        }
+
+        if (settings.Store is not null && result.Ehrs.Count > 0)
+        {
+            console.MarkupLineInterpolated($"Saved to [green]{settings.Store}[/]");
+        }
+
+        if (result.Ehrs.Count == 0)
+        {
+            console.MarkupLine("[red]No EHR could be built: no usable Patient was read from any source.[/]");
+            return CliApp.Failure;
+        }
+
+        return CliApp.Success;
+    }
+}

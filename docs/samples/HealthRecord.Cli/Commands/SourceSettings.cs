@@ -1,0 +1,48 @@
+using System.ComponentModel;
+using HealthRecord.Sdk.Sources;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace HealthRecord.Cli.Commands;
+
+/// <summary>Settings shared by commands that read sources.</summary>
+public class SourceSettings : CommandSettings
+{
+    /// <summary>The sources, NAME=PATH (file or folder).</summary>
+    [CommandOption("--source <NAME=PATH>")]
+    [Description("A source: NAME=PATH, where PATH is a file or a folder (format detected from content). Repeat for each EMR.")]
+    public string[] Sources { get; set; } = [];
+
+    /// <summary>Logs at debug level.</summary>
+    [CommandOption("--verbose")]
+    [Description("Log each document and source at debug level.")]
+    public bool Verbose { get; set; }
+
+    /// <summary>The parsed sources.</summary>
+    public IReadOnlyList<SourceRequest> ParsedSources() => Sources.Select(SourceRequest.Parse).ToList();
+
+    /// <inheritdoc />
+    public override ValidationResult Validate()
+    {
+        if (Sources.Length == 0)
+        {
+            return ValidationResult.Error("Name at least one source: --source NAME=PATH.");
+        }
+
+        foreach (var s in Sources)
+        {
+            try
+            {
+                SourceRequest.Parse(s);
+            }
+            catch (FormatException ex)
+            {
+                return ValidationResult.Error(ex.Message);
+            }
+        }
+
+        var names = Sources.Select(s => SourceRequest.Parse(s).Name).ToList();
+        var dup = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        return dup is null ? ValidationResult.Success() : ValidationResult.Error($"The source name '{dup.Key}' is used twice.");
+    }
+}
