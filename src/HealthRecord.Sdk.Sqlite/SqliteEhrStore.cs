@@ -98,6 +98,16 @@ public sealed class SqliteEhrStore : IEhrStore
                 await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            foreach (var patient in aggregate.LinkedPatients)
+            {
+                using var link = connection.CreateCommand();
+                link.Transaction = tx;
+                link.CommandText = "INSERT OR IGNORE INTO ehr_person_patients (patient_key, person_id) VALUES ($k, $p)";
+                link.Parameters.AddWithValue("$k", patient.ToString());
+                link.Parameters.AddWithValue("$p", aggregate.PersonId);
+                await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             tx.Commit();
             return aggregate with { Version = version };
         }
@@ -138,6 +148,35 @@ public sealed class SqliteEhrStore : IEhrStore
         catch (SqliteException ex)
         {
             throw new EhrStoreException($"Reading person {personId} from {DataSource} failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<string?> FindPersonAsync(IReadOnlyCollection<string> linkedPatients, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(linkedPatients);
+        if (linkedPatients.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var cmd = connection.CreateCommand();
+            var names = linkedPatients.Select((_, i) => "$k" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+            cmd.CommandText = $"SELECT person_id, COUNT(*) AS shared FROM ehr_person_patients WHERE patient_key IN ({string.Join(',', names)}) GROUP BY person_id ORDER BY shared DESC, person_id LIMIT 1";
+            var i = 0;
+            foreach (var key in linkedPatients)
+            {
+                cmd.Parameters.AddWithValue(names[i++], key);
+            }
+
+            return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+        catch (SqliteException ex)
+        {
+            throw new EhrStoreException($"Looking up linked patients in {DataSource} failed: {ex.Message}", ex);
         }
     }
 
@@ -237,6 +276,11 @@ public sealed class SqliteEhrStore : IEhrStore
                     bundle_json   BLOB    NOT NULL,
                     details_json  BLOB    NOT NULL,
                     PRIMARY KEY (person_id, version)
+                ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS ehr_person_patients (
+                    patient_key   TEXT    NOT NULL,
+                    person_id     TEXT    NOT NULL,
+                    PRIMARY KEY (patient_key, person_id)
                 ) WITHOUT ROWID;
                 """;
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

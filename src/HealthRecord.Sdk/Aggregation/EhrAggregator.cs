@@ -93,6 +93,11 @@ public sealed class EhrAggregator : IEhrAggregator
 
         var ehrs = new List<EhrAggregate>();
         var save = request.SaveToStore ?? _options.SaveToStore;
+        if (save)
+        {
+            await ContinueStoredPersonsAsync(persons, nodes, cancellationToken).ConfigureAwait(false);
+        }
+
         for (var p = 0; p < persons.Count; p++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -108,6 +113,7 @@ public sealed class EhrAggregator : IEhrAggregator
             ehrs.Add(ehr);
         }
 
+        ehrs.Sort((a, b) => string.CompareOrdinal(a.PersonId, b.PersonId));
         var unattributed = nodes.Where(n => n.Persons.Count == 0)
             .Select(n => new LineageEntry("", n.Record.SourceName, n.Record.SourceReference, null, LineageAction.Rejected,
                 n.Rejection?.Reason ?? "Not attributable to any person."))
@@ -667,5 +673,29 @@ public sealed class EhrAggregator : IEhrAggregator
         return provenance;
     }
 
-    private sealed record PersonSlot(string PersonId, List<int> PatientNodes);
+    // A person already in the store keeps their id when they come back with more or fewer sources.
+    private async System.Threading.Tasks.Task ContinueStoredPersonsAsync(List<PersonSlot> persons, List<RecordNode> nodes, CancellationToken cancellationToken)
+    {
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var person in persons)
+        {
+            var keys = person.PatientNodes.Select(n => nodes[n].Key).ToList();
+            var stored = await _store.FindPersonAsync(keys, cancellationToken).ConfigureAwait(false);
+            if (stored is not null && claimed.Add(stored))
+            {
+                person.PersonId = stored;
+            }
+            else
+            {
+                claimed.Add(person.PersonId);
+            }
+        }
+    }
+
+    private sealed class PersonSlot(string personId, List<int> patientNodes)
+    {
+        public string PersonId { get; set; } = personId;
+
+        public List<int> PatientNodes { get; } = patientNodes;
+    }
 }

@@ -25,6 +25,15 @@ public interface IEhrStore
     /// <returns>The aggregate, or <see langword="null"/> when there is none.</returns>
     Task<EhrAggregate?> GetAsync(string personId, int? version = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The person whose saved EHR already links any of these source patients, so that a new aggregation
+    /// of the same person (with more or fewer sources) continues that person's versions.
+    /// </summary>
+    /// <param name="linkedPatients">Source patient keys, <c>source:Patient/id</c>.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The person id sharing the most keys (ties: the smallest id), or <see langword="null"/>.</returns>
+    Task<string?> FindPersonAsync(IReadOnlyCollection<string> linkedPatients, CancellationToken cancellationToken = default);
+
     /// <summary>Lists the persons in the store with their latest version.</summary>
     /// <param name="cancellationToken">Cancels the listing.</param>
     /// <returns>The persons, ordered by id.</returns>

@@ -10,7 +10,7 @@ namespace HealthRecord.Sdk.Storage;
 public sealed class InMemoryEhrStore : IEhrStore
 {
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data)>> _persons = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data, string[] LinkedPatients)>> _persons = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
     /// <summary>Creates the store.</summary>
@@ -40,7 +40,7 @@ public sealed class InMemoryEhrStore : IEhrStore
             }
 
             var info = new EhrVersionInfo(aggregate.PersonId, versions.Count + 1, _time.GetUtcNow(), aggregate.Records.Count + 1, data.ContentHash, aggregate.Sources);
-            versions.Add((info, data));
+            versions.Add((info, data, aggregate.LinkedPatients.Select(p => p.ToString()).ToArray()));
             return Task.FromResult(aggregate with { Version = info.Version });
         }
     }
@@ -58,6 +58,23 @@ public sealed class InMemoryEhrStore : IEhrStore
 
             var entry = version is null ? versions[^1] : versions.FirstOrDefault(v => v.Info.Version == version);
             return Task.FromResult(entry.Data is null ? null : EhrAggregateSerializer.Deserialize(entry.Data.BundleJson, entry.Data.DetailsJson, entry.Info.Version));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<string?> FindPersonAsync(IReadOnlyCollection<string> linkedPatients, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(linkedPatients);
+        lock (_gate)
+        {
+            var best = _persons
+                .Select(p => (p.Key, Shared: p.Value.SelectMany(v => v.LinkedPatients).Distinct(StringComparer.Ordinal).Count(linkedPatients.Contains)))
+                .Where(x => x.Shared > 0)
+                .OrderByDescending(x => x.Shared)
+                .ThenBy(x => x.Key, StringComparer.Ordinal)
+                .Select(x => x.Key)
+                .FirstOrDefault();
+            return Task.FromResult(best);
         }
     }
 

@@ -1,0 +1,295 @@
+using HealthRecord.Sdk.Aggregation;
+using HealthRecord.Sdk.DependencyInjection;
+using HealthRecord.Sdk.Errors;
+using HealthRecord.Sdk.Export;
+using HealthRecord.Sdk.Fhir;
+using HealthRecord.Sdk.Merge;
+using HealthRecord.Sdk.Model;
+using HealthRecord.Sdk.Sources;
+using HealthRecord.Sdk.Storage;
+using HealthRecord.Sdk.TestSupport;
+using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthRecord.Sdk.Tests.Aggregation;
+
+public class EhrAggregatorTests
+{
+    private static Action<IHealthRecordBuilder> SamplePriority => hr => hr.Configure(o =>
+    {
+        foreach (var (name, _) in TestHost.SampleSources)
+        {
+            o.SourcePriority.Add(name);
+        }
+    });
+
+    [Fact]
+    public async Task AggregateAsync_SampleEmrs_BuildOneEhrWithMergedDuplicates()
+    {
+        var result = await TestHost.AggregateAsync(TestHost.SampleSources, SamplePriority);
+
+        var ehr = Assert.Single(result.Ehrs);
+        Assert.Equal(["northeast-lab", "st-marys-hospital", "valley-primary-care"], ehr.Sources);
+        Assert.Equal("Schamberger", ehr.Patient.Name[0].Family);
+        Assert.Equal(3, ehr.LinkedPatients.Count);
+
+        // Every immunization was reported by the practice and again by the hospital: each appears once.
+        var immunizations = ehr.Records.Where(r => r.Resource is Immunization).ToList();
+        Assert.NotEmpty(immunizations);
+        Assert.All(immunizations, r => Assert.Equal(["st-marys-hospital", "valley-primary-care"], r.Sources.Select(s => s.SourceName).Order(StringComparer.Ordinal)));
+
+        // The hospital's stale problem-list copy is a conflict, and the practice's value wins by priority.
+        var conflict = Assert.Single(ehr.Conflicts);
+        Assert.Equal("clinicalStatus", conflict.Element);
+        Assert.StartsWith("resolved", conflict.ChosenValue, StringComparison.Ordinal);
+        Assert.StartsWith("valley-primary-care:", conflict.ChosenFrom, StringComparison.Ordinal);
+        Assert.Equal("active", Assert.Single(conflict.Alternatives).Value);
+    }
+
+    [Fact]
+    public async Task AggregateAsync_SampleEmrs_RejectsUnusableRecordsWithReasons()
+    {
+        var result = await TestHost.AggregateAsync(TestHost.SampleSources);
+
+        var rejected = result.Lineage.Where(l => l.Action == LineageAction.Rejected).OrderBy(l => l.SourceResource, StringComparer.Ordinal).ToList();
+        Assert.Equal(["Observation/obs-missing-code", "Observation/obs-missing-subject"], rejected.Select(r => r.SourceResource));
+        Assert.Contains("Observation.code", rejected[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("Observation.subject", rejected[1].Reason, StringComparison.Ordinal);
+        Assert.All(rejected, r => Assert.Null(r.EhrResource));
+        Assert.Equal(2, result.Sources.Single(s => s.Name == "northeast-lab").RecordsRejected);
+    }
+
+    [Fact]
+    public async Task AggregateAsync_EveryRecordReadAppearsInLineageExactlyOnce()
+    {
+        var result = await TestHost.AggregateAsync(TestHost.SampleSources);
+
+        var read = result.Sources.Sum(s => s.RecordsRead);
+        var rows = result.Lineage.ToList();
+        Assert.Equal(read, rows.Count);
+        Assert.Equal(rows.Count, rows.Select(r => (r.SourceName, r.SourceResource)).Distinct().Count());
+
+        // Every EHR record is accounted for by at least one source record, and every lineage target exists.
+        var ehr = result.Ehrs[0];
+        var ehrRefs = ehr.Records.Select(r => r.Reference).Append($"Patient/{ehr.PersonId}").ToHashSet();
+        Assert.All(rows.Where(r => r.EhrResource is not null), r => Assert.Contains(r.EhrResource!, ehrRefs));
+        Assert.All(ehrRefs, e => Assert.Contains(rows, r => r.EhrResource == e));
+    }
+
+    [Fact]
+    public async Task AggregateAsync_EveryReferenceResolvesInsideTheEhrBundle()
+    {
+        var result = await TestHost.AggregateAsync(TestHost.SampleSources);
+        var bundle = EhrBundleBuilder.Build(result.Ehrs[0]);
+        var fullUrls = bundle.Entry.Select(e => e.FullUrl).ToHashSet(StringComparer.Ordinal);
+
+        var references = bundle.Entry.SelectMany(e => ResourceReferences.Enumerate(e.Resource!)).Select(x => x.Reference.Reference).Where(r => r is not null).ToList();
+        Assert.NotEmpty(references);
+        Assert.All(references, r => Assert.True(r!.StartsWith('#') || fullUrls.Contains(r), $"dangling reference {r}"));
+    }
+
+    [Fact]
+    public async Task AggregateAsync_EveryEhrRecordHasProvenanceNamingItsSources()
+    {
+        var ehr = (await TestHost.AggregateAsync(TestHost.SampleSources)).Ehrs[0];
+
+        var byTarget = ehr.Provenance.ToDictionary(p => p.Target.Single().Reference!, StringComparer.Ordinal);
+        Assert.Equal(ehr.Records.Count + 1, byTarget.Count);
+        foreach (var record in ehr.Records)
+        {
+            var provenance = byTarget[EhrIds.FullUrl(record.Resource.Id!)];
+            Assert.Equal(
+                record.Sources.Select(s => $"{s.SourceName}|{s.SourceResource}").Order(StringComparer.Ordinal),
+                provenance.Entity.Select(e => $"{e.What!.Identifier!.System![EhrIds.SourceSystemPrefix.Length..]}|{e.What.Identifier.Value}").Order(StringComparer.Ordinal));
+            Assert.All(provenance.Entity, e => Assert.Equal(Provenance.ProvenanceEntityRole.Source, e.Role));
+        }
+    }
+
+    [Fact]
+    public async Task AggregateAsync_SameInputTwice_GivesByteIdenticalEhr()
+    {
+        var a = await TestHost.AggregateAsync(TestHost.SampleSources);
+        var b = await TestHost.AggregateAsync(TestHost.SampleSources.Reverse());
+
+        Assert.Equal(FhirJson.Serialize(EhrBundleBuilder.Build(a.Ehrs[0])), FhirJson.Serialize(EhrBundleBuilder.Build(b.Ehrs[0])));
+    }
+
+    [Fact]
+    public async Task AggregateAsync_KeepAllPolicy_MergesNothing()
+    {
+        var result = await TestHost.AggregateAsync(TestHost.SampleSources, hr => hr.ConfigureMerge(m => m.Default(MergePolicies.KeepAll())));
+
+        var ehr = Assert.Single(result.Ehrs);
+        Assert.DoesNotContain(ehr.Lineage, l => l.Action == LineageAction.Merged && !l.SourceResource.StartsWith("Patient/", StringComparison.Ordinal));
+        Assert.Equal(result.Sources.Sum(s => s.RecordsRead) - 2 - 3 + 1, ehr.Records.Count + 1);
+    }
+
+    [Fact]
+    public async Task AggregateAsync_BadSources_ReportedWhileOthersAggregate()
+    {
+        using var tmp = TestHost.TempFolder();
+        var malformed = tmp.Write("bad/broken.json", "{\"resourceType\":\"Bundle\",\"entry\":[{\"resource\":");
+        var empty = tmp.Write("empty/empty.json", "");
+        var missing = tmp.File("does-not-exist.json");
+
+        var result = await TestHost.AggregateAsync([TestHost.SampleSources[0], ("broken", malformed), ("empty", empty), ("missing", missing)]);
+
+        Assert.Single(result.Ehrs);
+        Assert.Contains(result.Issues, i => i.SourceName == "broken" && i.Code == HealthRecordErrorCode.MalformedContent && i.Location!.Contains("broken.json", StringComparison.Ordinal));
+        Assert.Contains(result.Issues, i => i.SourceName == "empty" && i.Code == HealthRecordErrorCode.MalformedContent);
+        Assert.Contains(result.Issues, i => i.SourceName == "missing" && i.Code == HealthRecordErrorCode.SourceNotFound);
+        Assert.Equal(1, result.Sources.Single(s => s.Name == "broken").FailedDocuments);
+    }
+
+    [Fact]
+    public async Task AggregateAsync_FolderWithUnknownFiles_SkipsNotesAndReportsTheRest()
+    {
+        using var tmp = TestHost.TempFolder();
+        File.Copy(TestHost.SampleSources[0].Path, tmp.File("a.json"));
+        tmp.Write("README.md", "# notes");
+        tmp.Write("data.bin", "\u0001\u0002binary");
+
+        var result = await TestHost.AggregateAsync([("folder", tmp.Path)]);
+
+        Assert.Single(result.Ehrs);
+        var issue = Assert.Single(result.Issues, i => i.Severity == IssueSeverity.Error);
+        Assert.Equal(HealthRecordErrorCode.UnsupportedFormat, issue.Code);
+        Assert.Equal("data.bin", issue.Location);
+    }
+
+    [Fact]
+    public async Task AggregateAsync_ConditionalAndRelativeReferences_AreResolved()
+    {
+        using var tmp = TestHost.TempFolder();
+        var path = tmp.Write("tx.json", """
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:p1","resource":{"resourceType":"Patient","id":"p1","name":[{"family":"Doe","given":["Jane"]}],"birthDate":"1970-01-01"}},
+              {"fullUrl":"urn:uuid:o1","resource":{"resourceType":"Organization","id":"o1","identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1234567893"}],"name":"Clinic"}},
+              {"fullUrl":"urn:uuid:c1","resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"},"code":{"text":"Asthma"},
+                "asserter":{"reference":"Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|999"}}},
+              {"fullUrl":"urn:uuid:e1","resource":{"resourceType":"Encounter","id":"e1","status":"finished","class":{"code":"AMB"},"subject":{"reference":"urn:uuid:p1"},
+                "serviceProvider":{"reference":"Organization?identifier=http://hl7.org/fhir/sid/us-npi|1234567893"}}}]}
+            """);
+
+        var result = await TestHost.AggregateAsync([("tx", path)]);
+
+        var ehr = Assert.Single(result.Ehrs);
+        var encounter = (Encounter)ehr.Records.Single(r => r.Resource is Encounter).Resource;
+        var org = ehr.Records.Single(r => r.Resource is Organization).Resource;
+        Assert.Equal(EhrIds.FullUrl(org.Id!), encounter.ServiceProvider!.Reference);
+        Assert.Equal(EhrIds.FullUrl(ehr.PersonId), encounter.Subject!.Reference);
+
+        // The practitioner the condition names is not in the source: the link is removed, what it said is kept.
+        var condition = (Condition)ehr.Records.Single(r => r.Resource is Condition).Resource;
+        Assert.Null(condition.Asserter!.Reference);
+        Assert.Contains("Practitioner?identifier", condition.Asserter.Display, StringComparison.Ordinal);
+        Assert.Contains(result.Issues, i => i.Code == HealthRecordErrorCode.UnresolvedReference && i.Message.Contains("Condition.asserter", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AggregateAsync_RecordsOfAMissingPatient_AreRejectedNotDropped()
+    {
+        using var tmp = TestHost.TempFolder();
+        var path = tmp.Write("obs.ndjson",
+            "{\"resourceType\":\"Patient\",\"id\":\"p1\"}\n"
+            + "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p1\"}}\n"
+            + "{\"resourceType\":\"Observation\",\"id\":\"o2\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/nobody\"}}\n");
+
+        var result = await TestHost.AggregateAsync([("s", path)]);
+
+        var row = Assert.Single(result.Lineage, l => l.SourceResource == "Observation/o2");
+        Assert.Equal(LineageAction.Rejected, row.Action);
+        Assert.Contains("does not resolve to a Patient", row.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AggregateAsync_SavesEachEhrAsANewVersionOnlyWhenItChanged()
+    {
+        using var sp = TestHost.Create();
+        var aggregator = sp.GetRequiredService<IEhrAggregator>();
+        var store = sp.GetRequiredService<IEhrStore>();
+        var request = new AggregationRequest { Sources = [new SourceRequest(TestHost.SampleSources[0].Name, TestHost.SampleSources[0].Path)] };
+
+        var first = await aggregator.AggregateAsync(request);
+        var again = await aggregator.AggregateAsync(request);
+        var more = await aggregator.AggregateAsync(new AggregationRequest { Sources = TestHost.SampleSources.Select(s => new SourceRequest(s.Name, s.Path)).ToList() });
+
+        Assert.Equal(1, first.Ehrs[0].Version);
+        Assert.Equal(1, again.Ehrs[0].Version);
+        Assert.Equal(2, more.Ehrs[0].Version);
+        var stored = await store.GetAsync(more.Ehrs[0].PersonId);
+        Assert.Equal(FhirJson.Serialize(EhrBundleBuilder.Build(more.Ehrs[0])), FhirJson.Serialize(EhrBundleBuilder.Build(stored!)));
+    }
+
+    [Fact]
+    public async Task AggregateAsync_ReportsProgressThroughEveryStage()
+    {
+        using var sp = TestHost.Create();
+        var stages = new List<string>();
+        var progress = new InlineProgress(p => stages.Add(p.Stage));
+
+        await sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = [new SourceRequest("a", TestHost.SampleSources[0].Path)], Progress = progress });
+
+        Assert.Equal(["read", "resolve", "link", "merge", "save"], stages.Distinct());
+    }
+
+    [Fact]
+    public async Task AggregateAsync_Cancelled_Throws()
+    {
+        using var sp = TestHost.Create();
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = [new SourceRequest("a", TestHost.SampleSources[0].Path)] }, cts.Token));
+    }
+
+    [Theory]
+    [InlineData("a", "a")]
+    [InlineData("a:b", "c")]
+    public async Task AggregateAsync_BadSourceNames_Throw(string first, string second)
+    {
+        using var sp = TestHost.Create();
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = [new SourceRequest(first, "x"), new SourceRequest(second, "y")] }));
+    }
+
+    [CorpusFact]
+    public async Task AggregateAsync_SyntheaPatientSplitInTwoIdenticalSources_MergesEverythingOnce()
+    {
+        var path = Corpus.PathOf("fhir-bundles/synthea/Antonio_Runolfsson_a1795152-808d-4cb9-b259-ce6e3716dedf.json");
+        var result = await TestHost.AggregateAsync([("a", path), ("b", path)]);
+
+        var ehr = Assert.Single(result.Ehrs);
+        Assert.Equal(145, ehr.Records.Count);
+        Assert.All(ehr.Lineage, l => Assert.Equal(LineageAction.Merged, l.Action));
+        Assert.Empty(ehr.Conflicts);
+    }
+
+    [CorpusFact]
+    public async Task AggregateAsync_BulkNdjsonExport_ReadsEveryFile()
+    {
+        var result = await TestHost.AggregateAsync([("bulk", Corpus.PathOf("bulk-ndjson/10-patients"))]);
+
+        var summary = Assert.Single(result.Sources);
+        Assert.True(summary.RecordsRead > 1000, $"read {summary.RecordsRead}");
+
+        // The export client's log is not FHIR: reported as such, and the only document that failed.
+        Assert.Equal(1, summary.FailedDocuments);
+        Assert.Contains(result.Issues, i => i.Code == HealthRecordErrorCode.UnsupportedFormat && i.Location == "log.ndjson");
+        Assert.Equal(summary.RecordsRead, result.Lineage.Count());
+    }
+
+    private sealed class InlineProgress(Action<AggregationProgress> report) : IProgress<AggregationProgress>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(AggregationProgress value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+}
