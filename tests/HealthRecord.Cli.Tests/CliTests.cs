@@ -1,0 +1,152 @@
+using HealthRecord.Cli;
+using HealthRecord.Sdk.Fhir;
+using HealthRecord.Sdk.TestSupport;
+using Hl7.Fhir.Model;
+using Microsoft.Data.Sqlite;
+using Spectre.Console.Testing;
+
+namespace HealthRecord.Cli.Tests;
+
+/// <summary>The CLI contract of DESIGN.md, driven as a user would drive it.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly TempFolder _tmp = TestHost.TempFolder();
+    private static readonly string DataDir = Path.Combine(Corpus.RepositoryRoot, "docs", "samples", "data");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _tmp.Dispose();
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    {
+        var console = new TestConsole().Width(200);
+        var exit = await CliApp.RunAsync(args, console);
+        return (exit, console.Output);
+    }
+
+    private string[] SampleSourceArgs() =>
+        ["--source", $"valley-primary-care={DataDir}/valley-primary-care.json", "--source", $"st-marys-hospital={DataDir}/st-marys-hospital.json", "--source", $"northeast-lab={DataDir}/northeast-lab"];
+
+    [Fact]
+    public async Task Demo_WritesStoreEhrAndLineage_AndPrintsTheSummary()
+    {
+        var (exit, output) = await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
+
+        Assert.Equal(CliApp.Success, exit);
+        Assert.True(File.Exists(_tmp.File("healthrecord.db")));
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ehr.json")));
+        Assert.Equal(Bundle.BundleType.Collection, bundle.Type);
+        Assert.StartsWith("person,source,source_resource,ehr_resource,action,reason\n", await File.ReadAllTextAsync(_tmp.File("lineage.csv")), StringComparison.Ordinal);
+        Assert.Contains("Sources read", output, StringComparison.Ordinal);
+        Assert.Contains("merged as duplicates", output, StringComparison.Ordinal);
+        Assert.Contains("Conflicts", output, StringComparison.Ordinal);
+        Assert.Contains("Rejected records", output, StringComparison.Ordinal);
+        Assert.Contains("obs-missing-code", output, StringComparison.Ordinal);
+        Assert.Contains(_tmp.File("healthrecord.db"), output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Aggregate_WritesBundleLineageAndStore()
+    {
+        var args = new List<string> { "aggregate" };
+        args.AddRange(SampleSourceArgs());
+        args.AddRange(["--out", _tmp.File("out/ehr.json"), "--lineage", _tmp.File("out/lineage.csv"), "--store", $"sqlite:{_tmp.File("s.db")}", "--policy", "most-recent"]);
+
+        var (exit, output) = await RunAsync([.. args]);
+
+        Assert.Equal(CliApp.Success, exit);
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("out/ehr.json")));
+        Assert.Contains(bundle.Entry, e => e.Resource is Provenance);
+        var lines = await File.ReadAllLinesAsync(_tmp.File("out/lineage.csv"));
+        Assert.Equal(311 + 1, lines.Length);
+        Assert.Contains(lines, l => l.Contains(",merged,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(",rejected,", StringComparison.Ordinal));
+
+        var (historyExit, history) = await RunAsync("history", "--store", $"sqlite:{_tmp.File("s.db")}");
+        Assert.Equal(CliApp.Success, historyExit);
+        Assert.Contains("Man Schamberger", history, StringComparison.Ordinal);
+        Assert.Contains("1 persons.", history, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Explain_NamesSourcesRuleAndConflict()
+    {
+        await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ehr.json")));
+        var conflicted = bundle.Entry.Select(e => e.Resource).OfType<Provenance>().Single(p => p.Extension.Count > 0);
+        var target = bundle.Entry.Single(e => e.FullUrl == conflicted.Target[0].Reference).Resource!;
+
+        var (exit, output) = await RunAsync("explain", "--ehr", _tmp.File("ehr.json"), "--record", $"{target.TypeName}/{target.Id}");
+
+        Assert.Equal(CliApp.Success, exit);
+        Assert.Contains("valley-primary-care", output, StringComparison.Ordinal);
+        Assert.Contains("st-marys-hospital", output, StringComparison.Ordinal);
+        Assert.Contains("same-identifier", output, StringComparison.Ordinal);
+        Assert.Contains("Conflict", output, StringComparison.Ordinal);
+        Assert.Contains("clinicalStatus", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Link_WritesContractColumns()
+    {
+        var args = new List<string> { "link" };
+        args.AddRange(SampleSourceArgs());
+        args.AddRange(["--out", _tmp.File("links.csv")]);
+
+        var (exit, _) = await RunAsync([.. args]);
+
+        Assert.Equal(CliApp.Success, exit);
+        var lines = await File.ReadAllLinesAsync(_tmp.File("links.csv"));
+        Assert.Equal("left,right,score,decision", lines[0]);
+        Assert.True(lines.Length >= 3, "three source patients of one person give at least two linked pairs");
+        Assert.All(lines.Skip(1), l =>
+        {
+            var cols = l.Split(',');
+            Assert.Equal(4, cols.Length);
+            Assert.StartsWith("Patient/", cols[0], StringComparison.Ordinal);
+            Assert.StartsWith("Patient/", cols[1], StringComparison.Ordinal);
+            Assert.Contains(cols[3], new[] { "match", "possible" });
+        });
+    }
+
+    [Fact]
+    public async Task Convert_FhirFile_WritesBundleAndReport()
+    {
+        var (exit, _) = await RunAsync("convert", Path.Combine(DataDir, "northeast-lab", "Observation.ndjson"), "--out", _tmp.File("b.json"), "--report", _tmp.File("r.json"));
+
+        Assert.Equal(CliApp.Success, exit);
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("b.json")));
+        Assert.Equal(45, bundle.Entry.Count);
+        var report = await File.ReadAllTextAsync(_tmp.File("r.json"));
+        Assert.Contains("\"Observation\": 45", report, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("aggregate")]
+    [InlineData("aggregate", "--source", "nameonly")]
+    [InlineData("aggregate", "--source", "a=x", "--source", "a=y")]
+    [InlineData("history")]
+    [InlineData("explain", "--ehr", "missing.json", "--record", "Patient/x")]
+    [InlineData("aggregate", "--source", "a=x", "--store", "oracle:db")]
+    [InlineData("nonsense")]
+    public async Task BadCommandLines_ExitWithUsageError(params string[] args)
+    {
+        var (exit, output) = await RunAsync(args);
+
+        Assert.Equal(CliApp.UsageError, exit);
+        Assert.False(string.IsNullOrWhiteSpace(output));
+    }
+
+    [Fact]
+    public async Task Aggregate_NoUsablePatient_Fails()
+    {
+        var path = _tmp.Write("only-obs.ndjson", "{\"resourceType\":\"Observation\",\"id\":\"o\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p\"}}\n");
+
+        var (exit, output) = await RunAsync("aggregate", "--source", $"s={path}");
+
+        Assert.Equal(CliApp.Failure, exit);
+        Assert.Contains("No EHR could be built", output, StringComparison.Ordinal);
+    }
+}
