@@ -74,12 +74,30 @@ public sealed class EhrAggregator : IEhrAggregator
         ValidateRequest(request);
         using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.aggregate");
         activity?.SetTag("healthrecord.sources", request.Sources.Count);
-        var started = Stopwatch.GetTimestamp();
         Log.AggregationStarted(_logger, request.Sources.Count);
-
         var issues = new List<EhrIssue>();
         var (records, summaries) = await ReadSourcesAsync(request, issues, cancellationToken).ConfigureAwait(false);
+        return await AggregateCoreAsync(records, summaries, issues, request, activity, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <inheritdoc />
+    public async Task<AggregationResult> AggregateRecordsAsync(IReadOnlyList<SourceRecord> records, AggregationRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.aggregate_records");
+        var summaries = records.GroupBy(r => r.SourceName, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new SourceSummary(g.Key, "(records)", g.Select(r => r.DocumentId).Distinct(StringComparer.Ordinal).Count(), 0, g.Count(), 0, new SortedDictionary<string, int>(StringComparer.Ordinal)))
+            .ToList();
+        var issues = records.Where(r => r.Warnings.Count > 0)
+            .SelectMany(r => r.Warnings.Select(w => new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidResource, r.SourceName, r.Location, w)))
+            .ToList();
+        return await AggregateCoreAsync(records.ToList(), summaries, issues, request ?? new AggregationRequest(), activity, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<AggregationResult> AggregateCoreAsync(List<SourceRecord> records, List<SourceSummary> summaries, List<EhrIssue> issues, AggregationRequest request, Activity? activity, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
         var nodes = BuildNodes(records);
         request.Progress?.Report(new AggregationProgress("resolve", 0, nodes.Count));
         Validate(nodes);
@@ -143,6 +161,7 @@ public sealed class EhrAggregator : IEhrAggregator
             Issues = issues,
             Unattributed = unattributed,
             PatientLinks = link.Links,
+            SourceRecords = nodes.Select(n => n.Record).ToList(),
         };
     }
 
@@ -277,7 +296,7 @@ public sealed class EhrAggregator : IEhrAggregator
             var index = new SourceIndex(nodes, source.Select(n => n.Index));
             foreach (var node in source)
             {
-                if (node.Record.Resource is not { } resource)
+                if (node.Record.Resource is not { } original)
                 {
                     continue;
                 }
@@ -285,7 +304,7 @@ public sealed class EhrAggregator : IEhrAggregator
                 // The subject of a rejected record is still looked up, so its lineage row can name its person.
                 if (node.Rejection is not null)
                 {
-                    if (PatientCompartment.SubjectOf(resource)?.Reference is { } subject && index.Resolve(node, subject) is { } p && nodes[p].Resource is Patient)
+                    if (PatientCompartment.SubjectOf(original)?.Reference is { } subject && index.Resolve(node, subject) is { } p && nodes[p].Resource is Patient)
                     {
                         node.PatientNode = p;
                     }
@@ -293,7 +312,7 @@ public sealed class EhrAggregator : IEhrAggregator
                     continue;
                 }
 
-                foreach (var (element, reference) in ResourceReferences.Enumerate(resource))
+                foreach (var (element, reference) in ResourceReferences.Enumerate(node.Resource!))
                 {
                     var text = reference.Reference;
                     if (string.IsNullOrEmpty(text) || text.StartsWith('#'))
@@ -499,7 +518,7 @@ public sealed class EhrAggregator : IEhrAggregator
                 string rule;
                 if (clusterNodes.Length == 1)
                 {
-                    merge = new MergeResult(first.Resource!.DeepCopy(), 0, [], "only copy");
+                    merge = new MergeResult(first.TakeForEhr(), 0, [], "only copy");
                     rule = "only copy";
                 }
                 else
@@ -576,7 +595,7 @@ public sealed class EhrAggregator : IEhrAggregator
     {
         if (clusterNodes.Length == 1)
         {
-            return new MergeResult(nodes[clusterNodes[0]].Resource!.DeepCopy(), 0, [], "only copy");
+            return new MergeResult(nodes[clusterNodes[0]].TakeForEhr(), 0, [], "only copy");
         }
 
         var members = clusterNodes.Select(i => new MergeMember(nodes[i].Record.SourceName, nodes[i].Record.SourceReference, nodes[i].Resource!, ranks[nodes[i].Record.SourceName])).ToList();

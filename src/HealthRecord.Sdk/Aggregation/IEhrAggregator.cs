@@ -18,13 +18,24 @@ public interface IEhrAggregator
     /// <returns>One EHR per person, with lineage, conflicts and issues.</returns>
     /// <exception cref="ArgumentException">The request names no source, or a source name twice.</exception>
     Task<AggregationResult> AggregateAsync(AggregationRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Aggregates records already read (for example <see cref="AggregationResult.SourceRecords"/> of an earlier
+    /// run), so a host can re-aggregate under another policy, or after a change of links, without re-reading
+    /// the sources. The records are not changed.
+    /// </summary>
+    /// <param name="records">The records.</param>
+    /// <param name="request">Settings (policy, saving, progress); its <see cref="AggregationRequest.Sources"/> are ignored.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>One EHR per person.</returns>
+    Task<AggregationResult> AggregateRecordsAsync(IReadOnlyList<SourceRecord> records, AggregationRequest? request = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What to aggregate.</summary>
 public sealed class AggregationRequest
 {
     /// <summary>The sources, each with a unique name.</summary>
-    public required IReadOnlyList<SourceRequest> Sources { get; init; }
+    public IReadOnlyList<SourceRequest> Sources { get; init; } = [];
 
     /// <summary>A policy for every type, overriding the configured <see cref="MergeOptions"/>; <see langword="null"/> uses them.</summary>
     public IMergePolicy? Policy { get; init; }
@@ -60,6 +71,9 @@ public sealed class AggregationResult
 
     /// <summary>The compared patient pairs that scored match or possible.</summary>
     public required IReadOnlyList<PatientLink> PatientLinks { get; init; }
+
+    /// <summary>Every record read, unchanged, in canonical order: hand them to <see cref="IEhrAggregator.AggregateRecordsAsync"/> to re-aggregate.</summary>
+    public IReadOnlyList<SourceRecord> SourceRecords { get; init; } = [];
 
     /// <summary>All lineage: every EHR's rows, then the unattributed ones.</summary>
     public IEnumerable<LineageEntry> Lineage => Ehrs.SelectMany(e => e.Lineage).Concat(Unattributed);

@@ -122,8 +122,16 @@ internal sealed class RecordNode(int index, Sources.SourceRecord record, string 
 
     public string SortKey { get; } = sortKey;
 
-    /// <summary>The resource while the record is accepted; the pipeline rewrites its references in place.</summary>
-    public Resource? Resource => Rejection is null ? Record.Resource : null;
+    private Resource? _working;
+
+    /// <summary>
+    /// The pipeline's own copy of the resource while the record is accepted; its references are rewritten
+    /// in place, so the source record itself is never changed and can be aggregated again.
+    /// </summary>
+    public Resource? Resource => Rejection is null ? (_working ??= Record.Resource?.DeepCopy()) : null;
+
+    /// <summary>The working copy for an EHR: handed over when only one person uses the record, copied otherwise.</summary>
+    public Resource TakeForEhr() => Persons.Count == 1 ? Resource! : Resource!.DeepCopy();
 
     public Sources.SourceRejection? Rejection { get; set; }
 

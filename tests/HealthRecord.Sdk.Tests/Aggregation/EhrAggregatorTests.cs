@@ -125,6 +125,23 @@ public class EhrAggregatorTests
     }
 
     [Fact]
+    public async Task AggregateRecordsAsync_ReaggregatesUnderAnotherPolicyWithoutRereadingOrChangingRecords()
+    {
+        using var sp = TestHost.Create(hr => hr.Configure(o => o.SaveToStore = false));
+        var aggregator = sp.GetRequiredService<IEhrAggregator>();
+        var first = await aggregator.AggregateAsync(new AggregationRequest { Sources = TestHost.SampleSources.Select(s => new SourceRequest(s.Name, s.Path)).ToList() });
+        var before = first.SourceRecords.Where(r => r.Resource is not null).Select(r => FhirJson.Serialize(r.Resource!)).ToList();
+
+        var again = await aggregator.AggregateRecordsAsync(first.SourceRecords);
+        var unmerged = await aggregator.AggregateRecordsAsync(first.SourceRecords, new AggregationRequest { Policy = MergePolicies.KeepAll() });
+
+        Assert.Equal(FhirJson.Serialize(EhrBundleBuilder.Build(first.Ehrs[0])), FhirJson.Serialize(EhrBundleBuilder.Build(again.Ehrs[0])));
+        Assert.DoesNotContain(unmerged.Ehrs[0].Lineage, l => l.Action == LineageAction.Merged && !l.SourceResource.StartsWith("Patient/", StringComparison.Ordinal));
+        Assert.Equal(first.Lineage.Count(), unmerged.Lineage.Count());
+        Assert.Equal(before, first.SourceRecords.Where(r => r.Resource is not null).Select(r => FhirJson.Serialize(r.Resource!)));
+    }
+
+    [Fact]
     public async Task AggregateAsync_BadSources_ReportedWhileOthersAggregate()
     {
         using var tmp = TestHost.TempFolder();
