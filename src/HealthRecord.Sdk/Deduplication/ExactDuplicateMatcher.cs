@@ -53,20 +53,5 @@ public sealed class ExactDuplicateMatcher : IRecordMatcher
             : RecordMatch.None;
     }
 
-    internal static IEnumerable<string> Identifiers(Resource resource)
-    {
-        if (!resource.TryGetValue("identifier", out var value))
-        {
-            return [];
-        }
-
-        var list = value switch
-        {
-            Identifier single => [single],
-            IEnumerable<Identifier> many => many,
-            _ => [],
-        };
-        return list.Where(i => !string.IsNullOrEmpty(i.System) && !string.IsNullOrEmpty(i.Value))
-            .Select(i => $"{i.System}|{i.Value}");
-    }
+    internal static IEnumerable<string> Identifiers(Resource resource) => Fhir.ResourceIdentifiers.Keys(resource);
 }

@@ -62,6 +62,20 @@ public static class HealthRecordBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Adds the <see cref="InMemorySourceAdapter"/>: resolve it, add documents, then aggregate
+    /// sources located at <c>memory:NAME</c>.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <returns>The builder.</returns>
+    public static IHealthRecordBuilder AddInMemorySources(this IHealthRecordBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<InMemorySourceAdapter>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmrSourceAdapter, InMemorySourceAdapter>(sp => sp.GetRequiredService<InMemorySourceAdapter>()));
+        return builder;
+    }
+
     /// <summary>Replaces identity linking.</summary>
     /// <typeparam name="TMatcher">The matcher type.</typeparam>
     /// <param name="builder">The builder.</param>

@@ -185,7 +185,7 @@ public abstract class SelectingMergePolicy : IMergePolicy
 
     private static void UnionIdentifiers(Resource merged, IReadOnlyList<MergeMember> members)
     {
-        if (!merged.TryGetValue("identifier", out var value) || value is not List<Identifier> target)
+        if (Fhir.ResourceIdentifiers.ListOf(merged) is not { } target)
         {
             return;
         }
@@ -193,14 +193,11 @@ public abstract class SelectingMergePolicy : IMergePolicy
         var seen = new HashSet<string>(target.Select(Key), StringComparer.Ordinal);
         foreach (var member in members)
         {
-            if (member.Resource.TryGetValue("identifier", out var other) && other is List<Identifier> ids)
+            foreach (var id in Fhir.ResourceIdentifiers.ListOf(member.Resource) ?? [])
             {
-                foreach (var id in ids)
+                if (!string.IsNullOrEmpty(id.Value) && seen.Add(Key(id)))
                 {
-                    if (!string.IsNullOrEmpty(id.Value) && seen.Add(Key(id)))
-                    {
-                        target.Add((Identifier)id.DeepCopy());
-                    }
+                    target.Add((Identifier)id.DeepCopy());
                 }
             }
         }
