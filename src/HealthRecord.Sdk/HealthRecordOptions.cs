@@ -11,6 +11,16 @@ public sealed class HealthRecordOptions
     /// <value>The default is 128, well above what FHIR resources need.</value>
     public int MaxJsonDepth { get; set; } = 128;
 
+    /// <summary>
+    /// Whether readers run Firely's per-element validation (value formats, cardinality, required bindings)
+    /// on every FHIR resource they read. Problems it finds are reported as warnings on the record.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: it about doubles the cost of reading, and the SDK's own record
+    /// validators already reject what an EHR cannot use. Turn it on to audit a source's FHIR conformance.
+    /// </value>
+    public bool ValidateFhirElements { get; set; }
+
     /// <summary>How many sources are read at the same time.</summary>
     /// <value>The default is the processor count.</value>
     public int MaxParallelSources { get; set; } = Environment.ProcessorCount;

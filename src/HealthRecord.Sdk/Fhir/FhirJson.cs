@@ -13,6 +13,13 @@ public static class FhirJson
     /// <summary>The strict default deserializer: it validates each element while it reads.</summary>
     public static FhirJsonDeserializer Deserializer { get; } = new(new DeserializerSettings());
 
+    /// <summary>
+    /// A deserializer that checks structure (unknown elements and types, JSON shapes) but not each value
+    /// against its FHIR rules: about half the cost of <see cref="Deserializer"/>. The SDK's record validators
+    /// then check what an EHR needs.
+    /// </summary>
+    public static FhirJsonDeserializer StructuralDeserializer { get; } = new(new DeserializerSettings { Validator = null });
+
     /// <summary>The serializer; its output is compact JSON in FHIR element order.</summary>
     public static FhirJsonSerializer Serializer { get; } = new();
 

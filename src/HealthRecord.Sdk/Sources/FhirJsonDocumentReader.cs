@@ -92,7 +92,7 @@ public sealed class FhirJsonDocumentReader : ISourceDocumentReader
                     continue;
                 }
 
-                yield return ReadNdjsonLine(document, line, lineNumber);
+                yield return ReadNdjsonLine(document, line, lineNumber, Deserializer);
             }
 
             yield break;
@@ -129,7 +129,7 @@ public sealed class FhirJsonDocumentReader : ISourceDocumentReader
                         cancellationToken.ThrowIfCancellationRequested();
                         var location = $"{document.DocumentId}#entry[{index}]";
                         index++;
-                        if (ReadEntry(document, entry, location) is { } record)
+                        if (ReadEntry(document, entry, location, Deserializer) is { } record)
                         {
                             yield return record;
                         }
@@ -138,12 +138,14 @@ public sealed class FhirJsonDocumentReader : ISourceDocumentReader
             }
             else
             {
-                yield return ReadResource(document, root, document.DocumentId, fullUrl: null);
+                yield return ReadResource(document, root, document.DocumentId, fullUrl: null, Deserializer);
             }
         }
     }
 
-    private SourceRecord? ReadEntry(SourceDocument document, JsonElement entry, string location)
+    private FhirJsonDeserializer Deserializer => _options.ValidateFhirElements ? FhirJson.Deserializer : FhirJson.StructuralDeserializer;
+
+    private static SourceRecord? ReadEntry(SourceDocument document, JsonElement entry, string location, FhirJsonDeserializer deserializer)
     {
         if (entry.ValueKind != JsonValueKind.Object)
         {
@@ -165,10 +167,10 @@ public sealed class FhirJsonDocumentReader : ISourceDocumentReader
             return null;
         }
 
-        return ReadResource(document, resource, location, fullUrl);
+        return ReadResource(document, resource, location, fullUrl, deserializer);
     }
 
-    private static SourceRecord ReadResource(SourceDocument document, JsonElement element, string location, string? fullUrl)
+    private static SourceRecord ReadResource(SourceDocument document, JsonElement element, string location, string? fullUrl, FhirJsonDeserializer deserializer)
     {
         var type = element.TryGetProperty("resourceType", out var rt) && rt.ValueKind == JsonValueKind.String ? rt.GetString() ?? "Unknown" : "Unknown";
         if (type == "Unknown")
@@ -188,7 +190,7 @@ public sealed class FhirJsonDocumentReader : ISourceDocumentReader
         var warnings = new List<string>();
         try
         {
-            resource = FhirJson.Deserializer.DeserializeResource(ref reader);
+            resource = deserializer.DeserializeResource(ref reader);
         }
         catch (DeserializationFailedException ex) when (ex.PartialResult is Resource partial && partial.TypeName == type)
         {
@@ -221,14 +223,14 @@ public sealed class FhirJsonDocumentReader : ISourceDocumentReader
         };
     }
 
-    private static SourceRecord ReadNdjsonLine(SourceDocument document, ReadOnlyMemory<byte> line, int lineNumber)
+    private static SourceRecord ReadNdjsonLine(SourceDocument document, ReadOnlyMemory<byte> line, int lineNumber, FhirJsonDeserializer deserializer)
     {
         var location = $"{document.DocumentId} line {lineNumber}";
         try
         {
             using var json = JsonDocument.Parse(line);
             return json.RootElement.ValueKind == JsonValueKind.Object
-                ? ReadResource(document, json.RootElement, location, fullUrl: null)
+                ? ReadResource(document, json.RootElement, location, fullUrl: null, deserializer)
                 : SourceRecord.Rejected(document.SourceName, "Unknown", StableId(line.Span), location,
                     new SourceRejection(HealthRecordErrorCode.InvalidResource, "The line is not a JSON object."));
         }

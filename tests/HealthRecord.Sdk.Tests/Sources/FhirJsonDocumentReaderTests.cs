@@ -123,13 +123,27 @@ public class FhirJsonDocumentReaderTests
     }
 
     [Fact]
-    public async Task ReadAsync_ElementErrors_KeepRecordAndWarn()
+    public async Task ReadAsync_ElementErrorsWithElementValidation_KeepRecordAndWarn()
     {
-        var records = await ReadAsync("{\"resourceType\":\"Patient\",\"id\":\"p\",\"gender\":\"male\",\"favouriteColour\":\"blue\"}");
+        var reader = new FhirJsonDocumentReader(Microsoft.Extensions.Options.Options.Create(new HealthRecordOptions { ValidateFhirElements = true }));
+        var records = new List<SourceRecord>();
+        await foreach (var r in reader.ReadAsync(SourceDocument.FromBytes("src", "p.json", Encoding.UTF8.GetBytes("{\"resourceType\":\"Patient\",\"id\":\"p\",\"gender\":\"male\",\"favouriteColour\":\"blue\"}"))))
+        {
+            records.Add(r);
+        }
 
         var record = Assert.Single(records);
         Assert.NotNull(record.Resource);
         Assert.Contains(record.Warnings, w => w.Contains("favouriteColour", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ReadAsync_ElementErrorsByDefault_KeepRecord()
+    {
+        var records = await ReadAsync("{\"resourceType\":\"Patient\",\"id\":\"p\",\"gender\":\"male\",\"favouriteColour\":\"blue\"}");
+
+        var record = Assert.Single(records);
+        Assert.Equal(AdministrativeGender.Male, ((Patient)record.Resource!).Gender);
     }
 
     [Fact]
