@@ -45,6 +45,7 @@ public static class HealthRecordServiceCollectionExtensions
 
         // Defaults go in after the host's choices, so TryAdd leaves those choices alone.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISourceDocumentReader, FhirJsonDocumentReader>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISourceDocumentReader, FhirXmlDocumentReader>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmrSourceAdapter, FileSystemSourceAdapter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidator<Resource>, SourceRecordValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, FhirBundleExporter>());

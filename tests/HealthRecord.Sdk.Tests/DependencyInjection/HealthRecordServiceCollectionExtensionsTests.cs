@@ -35,7 +35,7 @@ public class HealthRecordServiceCollectionExtensionsTests
         services.AddHealthRecord();
         using var sp = services.BuildServiceProvider();
 
-        Assert.Single(sp.GetServices<ISourceDocumentReader>());
+        Assert.Equal(2, sp.GetServices<ISourceDocumentReader>().Count());
         Assert.Single(sp.GetServices<IEmrSourceAdapter>());
         Assert.Single(sp.GetServices<IEhrStore>());
     }
