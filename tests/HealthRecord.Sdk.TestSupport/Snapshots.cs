@@ -15,10 +15,13 @@ public static class Snapshots
     /// <param name="matchOptions">Field matchers for ids and times.</param>
     public static void Match(object value, string name, Func<MatchOptions, MatchOptions>? matchOptions = null)
     {
-        var snapshotName = new SnapshotFullName(name + ".snap", SnapshotDirectory(name));
-        if (IsCi && !File.Exists(Path.Combine(snapshotName.FolderPath, snapshotName.Filename)))
+        // Snapshooter keeps snapshots in a __snapshots__ folder under the folder it is given.
+        var projectFolder = ProjectFolder();
+        var snapshotName = new SnapshotFullName(name + ".snap", projectFolder);
+        var expected = Path.Combine(projectFolder, "__snapshots__", snapshotName.Filename);
+        if (IsCi && !File.Exists(expected))
         {
-            throw new Xunit.Sdk.XunitException($"Snapshot '{snapshotName.Filename}' is missing from {snapshotName.FolderPath}; run the tests locally (without CI=true) to create it, review it and commit it.");
+            throw new Xunit.Sdk.XunitException($"Snapshot '{expected}' is missing; run the tests locally (without CI=true) to create it, review it and commit it.");
         }
 
         Snapshot.Match(value, snapshotName, matchOptions ?? (o => o));
@@ -26,7 +29,7 @@ public static class Snapshots
 
     private static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
-    private static string SnapshotDirectory(string name)
+    private static string ProjectFolder()
     {
         // Snapshots live in the test project's source folder, found from the binaries' location.
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -35,6 +38,6 @@ public static class Snapshots
             dir = dir.Parent;
         }
 
-        return Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, "__snapshots__");
+        return dir?.FullName ?? AppContext.BaseDirectory;
     }
 }
