@@ -17,8 +17,11 @@ namespace HealthRecord.Sdk.Identity;
 /// <remarks>
 /// <para>Decisions: a pair scoring at least <see cref="ProbabilisticPatientMatcherOptions.MatchThreshold"/> is a match; at least
 /// <see cref="ProbabilisticPatientMatcherOptions.PossibleThreshold"/>, a possible link, which is submitted for review and never
-/// merged. Unless an identifier (SSN, driver's licence, MRN of one system) agrees, a pair whose given name clearly differs, or whose birth
-/// dates are ten or more years apart, is at most possible; and one whose given name and birth date both differ is no match (relatives sharing a surname, an address and a phone).</para>
+/// merged. Safeguards, unless an identifier (SSN, driver's licence, MRN of one system) agrees: a pair whose given name and
+/// birth date both differ is no match (relatives sharing a surname, an address and a phone); one whose given names clearly
+/// differ (twins), whose birth dates are ten or more years apart (parent and child of one name), or whose identifier of one
+/// system differs while nothing about where they live agrees (namesakes), is at most possible. Relatives, and pairs scoring below
+/// <see cref="ProbabilisticPatientMatcherOptions.ConflictThreshold"/>, never join one person through a chain of other matches.</para>
 /// <para>Deterministic: candidates are processed in ordinal key order, so any input order gives the same persons and links.
 /// Thread-safe: one instance can serve concurrent calls.</para>
 /// </remarks>
@@ -372,24 +375,54 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             var identifierAgrees = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber) <= 1
                 || FieldSpec.Get(pattern, (int)MatchField.DriversLicense) == 0
                 || FieldSpec.Get(pattern, (int)MatchField.LocalIdentifier) == 0;
+            var identifierDiffers = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber) == 2
+                || FieldSpec.Get(pattern, (int)MatchField.DriversLicense) == 1
+                || FieldSpec.Get(pattern, (int)MatchField.LocalIdentifier) == 1;
+            var placeAgrees = FieldSpec.Get(pattern, (int)MatchField.AddressLine) <= 2
+                || FieldSpec.Get(pattern, (int)MatchField.PostalCode) <= 1
+                || FieldSpec.Get(pattern, (int)MatchField.City) <= 1
+                || FieldSpec.Get(pattern, (int)MatchField.Phone) == 0
+                || FieldSpec.Get(pattern, (int)MatchField.Email) == 0;
             var givenDiffers = FieldSpec.Get(pattern, (int)MatchField.GivenName) == FieldSpec.GivenDifferent;
             var birthLevel = FieldSpec.Get(pattern, (int)MatchField.BirthDate);
             var birthDiffers = birthLevel is FieldSpec.BirthDateDifferent or FieldSpec.BirthDateFar;
-            var generationApart = birthLevel == FieldSpec.BirthDateFar;
             string? safeguard = null;
             var relative = !identifierAgrees && givenDiffers && birthDiffers;
-            if (relative && decision != LinkDecision.NoMatch)
+            var capped = false;
+            if (relative)
             {
-                decision = LinkDecision.NoMatch;
                 safeguard = "no match: given name and birth date both differ with no shared identifier (a relative?)";
             }
-            else if (!identifierAgrees && decision == LinkDecision.Match && ((givenDiffers && options.GivenNameSafeguard) || generationApart))
+            else if (!identifierAgrees && givenDiffers && options.GivenNameSafeguard)
             {
-                decision = LinkDecision.Possible;
-                safeguard = givenDiffers && options.GivenNameSafeguard ? "capped at possible: given names differ with no shared identifier (a twin or relative?)"
-                    : "capped at possible: birth dates ten or more years apart with no shared identifier (a parent or child, a namesake?)";
+                capped = true;
+                safeguard = "at most possible: given names differ with no shared identifier (a twin or sibling?)";
+            }
+            else if (!identifierAgrees && birthLevel == FieldSpec.BirthDateFar)
+            {
+                capped = true;
+                safeguard = "at most possible: birth dates ten or more years apart with no shared identifier (a parent or child?)";
+            }
+            else if (!identifierAgrees && identifierDiffers && !placeAgrees)
+            {
+                capped = true;
+                safeguard = "at most possible: an identifier of the same system differs and no address, city, postcode, phone or e-mail agrees (a namesake?)";
             }
 
+            if (relative)
+            {
+                decision = LinkDecision.NoMatch;
+            }
+            else if (capped && decision == LinkDecision.Match)
+            {
+                decision = LinkDecision.Possible;
+            }
+            else if (decision == LinkDecision.NoMatch || !capped)
+            {
+                safeguard = null;
+            }
+
+            // Relatives (and pairs scoring below the conflict threshold) never join one person through a chain of other matches.
             var assessment = new Assessment(score, decision, relative || score < options.ConflictThreshold, safeguard);
             _assessments[pattern] = assessment;
 
