@@ -50,7 +50,8 @@ public static class HealthRecordServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidator<Resource>, SourceRecordValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, FhirBundleExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, NdjsonExporter>());
-        services.TryAddSingleton<IPatientMatcher, SinglePersonMatcher>();
+        services.TryAddSingleton<ILinkReview, InMemoryLinkReview>();
+        services.TryAddSingleton<IPatientMatcher, ProbabilisticPatientMatcher>();
         services.TryAddSingleton<IEhrStore>(sp => new InMemoryEhrStore(sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IEhrAggregator, EhrAggregator>();
         return services;

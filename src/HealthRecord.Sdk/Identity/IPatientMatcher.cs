@@ -41,9 +41,35 @@ public enum LinkDecision
 /// <param name="Score">The match score (for probabilistic matchers the log2 likelihood ratio).</param>
 /// <param name="Decision">The decision.</param>
 /// <param name="Explanation">How the score came about (the comparison vector and weights), when the matcher explains.</param>
-public sealed record PatientLink(string Left, string Right, double Score, LinkDecision Decision, string? Explanation = null);
+public sealed record PatientLink(string Left, string Right, double Score, LinkDecision Decision, string? Explanation = null)
+{
+    /// <summary>The comparison vector with the weight of each field (empty when the matcher does not explain, or for a manual link).</summary>
+    public IReadOnlyList<FieldEvidence> Evidence { get; init; } = [];
+
+    /// <summary>Whether the decision is a reviewer's answer (<see cref="ILinkReview"/>) rather than the matcher's.</summary>
+    public bool IsManual { get; init; }
+}
 
 /// <summary>The outcome of linking.</summary>
 /// <param name="Persons">Groups of candidate keys, one group a person; every candidate is in exactly one group.</param>
-/// <param name="Links">The compared pairs that scored <see cref="LinkDecision.Match"/> or <see cref="LinkDecision.Possible"/>.</param>
-public sealed record PatientLinkResult(IReadOnlyList<IReadOnlyList<string>> Persons, IReadOnlyList<PatientLink> Links);
+/// <param name="Links">The compared pairs that scored <see cref="LinkDecision.Match"/> or <see cref="LinkDecision.Possible"/> (and reviewers' same-person answers), ordered by left then right key; <c>Left</c> sorts before <c>Right</c>.</param>
+public sealed record PatientLinkResult(IReadOnlyList<IReadOnlyList<string>> Persons, IReadOnlyList<PatientLink> Links)
+{
+    /// <summary>What the host should know about the run (oversized blocks, estimation fallbacks); no patient data.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Counts of the run (compared pairs, reduction ratio), when the matcher reports them.</summary>
+    public PatientLinkStatistics? Statistics { get; init; }
+}
+
+/// <summary>Counts of one linking run.</summary>
+/// <param name="Candidates">Source Patients linked.</param>
+/// <param name="TotalPairs">All pairs, n(n-1)/2.</param>
+/// <param name="ComparedPairs">Pairs the blocking let through and the matcher scored.</param>
+/// <param name="WeightsEstimated">Whether m/u weights were estimated on the run's data (otherwise the defaults were used).</param>
+/// <param name="EstimatedMatchShare">The estimated share of compared pairs that are matches (the EM prior), or <see langword="null"/> with default weights.</param>
+public sealed record PatientLinkStatistics(int Candidates, long TotalPairs, long ComparedPairs, bool WeightsEstimated, double? EstimatedMatchShare)
+{
+    /// <summary>1 − compared/total: the share of pairs the blocking spared (1 when there are no pairs).</summary>
+    public double ReductionRatio => TotalPairs == 0 ? 1 : 1 - ((double)ComparedPairs / TotalPairs);
+}

@@ -4,6 +4,7 @@ using HealthRecord.Sdk.Fhir;
 using HealthRecord.Sdk.Model;
 using HealthRecord.Sdk.TestSupport;
 using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthRecord.Sdk.Tests.Aggregation;
 

@@ -9,6 +9,7 @@ using HealthRecord.Sdk.Sources;
 using HealthRecord.Sdk.Storage;
 using HealthRecord.Sdk.TestSupport;
 using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthRecord.Sdk.Tests.Aggregation;
@@ -294,7 +295,17 @@ public class EhrAggregatorTests
         // The export client's log is not FHIR: reported as such, and the only document that failed.
         Assert.Equal(1, summary.FailedDocuments);
         Assert.Contains(result.Issues, i => i.Code == HealthRecordErrorCode.UnsupportedFormat && i.Location == "log.ndjson");
-        Assert.Equal(summary.RecordsRead, result.Lineage.Count());
+        // The "10-patients" export holds 13 distinct Synthea people (some deceased): one EHR each.
+        var people = File.ReadLines(Corpus.PathOf("bulk-ndjson/10-patients/Patient.000.ndjson")).Count();
+        Assert.Equal(people, result.Ehrs.Count);
+
+        // Conservation with many persons: every record read is accounted for, once in each EHR it belongs to
+        // (shared reference data such as an organisation belongs to every person whose records use it).
+        Assert.Equal(summary.RecordsRead, result.Lineage.Select(l => (l.SourceName, l.SourceResource)).Distinct().Count());
+        Assert.All(result.Ehrs, e => Assert.Equal(e.Lineage.Count, e.Lineage.Select(l => l.SourceResource).Distinct().Count()));
+        var patientRows = result.Lineage.Where(l => l.SourceResource.StartsWith("Patient/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(people, patientRows.Count);
+        Assert.Equal(people, patientRows.Select(l => l.PersonId).Distinct().Count());
     }
 
     private sealed class InlineProgress(Action<AggregationProgress> report) : IProgress<AggregationProgress>

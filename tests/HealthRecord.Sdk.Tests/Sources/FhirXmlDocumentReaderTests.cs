@@ -3,6 +3,7 @@ using HealthRecord.Sdk.Errors;
 using HealthRecord.Sdk.Sources;
 using HealthRecord.Sdk.TestSupport;
 using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthRecord.Sdk.Tests.Sources;
 

@@ -1,0 +1,84 @@
+namespace HealthRecord.Sdk.Identity;
+
+/// <summary>The comparison levels of each <see cref="MatchField"/> and the default m/u probabilities that work without training.</summary>
+internal static class FieldSpec
+{
+    /// <summary>The packed level that means "either side lacks the field".</summary>
+    public const int Missing = 15;
+
+    public const int FieldCount = 12;
+
+    public const int GivenDifferent = 4;
+    public const int BirthDateDifferent = 4;
+    public const int BirthDateFar = 5;
+
+    public static readonly string[][] LevelNames =
+    [
+        ["exact", "nickname", "close", "similar", "different"],
+        ["exact", "close", "similar", "different"],
+        ["exact", "one-digit", "day-month-swap", "close", "different", "years-apart"],
+        ["same", "different"],
+        ["exact", "close", "similar", "different"],
+        ["exact", "close", "different"],
+        ["exact", "one-typo", "different"],
+        ["exact", "one-typo", "different"],
+        ["exact", "different"],
+        ["exact", "one-typo", "different"],
+        ["exact", "different"],
+        ["exact", "different"],
+    ];
+
+    /// <summary>P(level | same person): how often a true match shows each level (data-entry error rates in EMR registration).</summary>
+    public static readonly double[][] DefaultM =
+    [
+        [0.86, 0.05, 0.04, 0.03, 0.02],
+        [0.90, 0.05, 0.02, 0.03],
+        [0.93, 0.03, 0.01, 0.01, 0.015, 0.005],
+        [0.98, 0.02],
+        [0.60, 0.10, 0.05, 0.25],
+        [0.70, 0.05, 0.25],
+        [0.70, 0.03, 0.27],
+        [0.60, 0.05, 0.35],
+        [0.70, 0.30],
+        [0.96, 0.03, 0.01],
+        [0.97, 0.03],
+        [0.97, 0.03],
+    ];
+
+    /// <summary>P(level | different people): chance agreement between two unrelated records.</summary>
+    public static readonly double[][] DefaultU =
+    [
+        [0.005, 0.001, 0.004, 0.02, 0.97],
+        [0.002, 0.002, 0.01, 0.986],
+        [0.00004, 0.0003, 0.00004, 0.005, 0.15, 0.84462],
+        [0.5, 0.5],
+        [0.0005, 0.0005, 0.005, 0.994],
+        [0.02, 0.005, 0.975],
+        [0.01, 0.02, 0.97],
+        [0.0001, 0.0005, 0.9994],
+        [0.0001, 0.9999],
+        [0.000001, 0.00001, 0.999989],
+        [0.000001, 0.999999],
+        [0.000001, 0.999999],
+    ];
+
+    public static int Get(ulong pattern, int field) => (int)((pattern >> (field * 4)) & 0xF);
+
+    public static ulong Set(ulong pattern, int field, int level) =>
+        (pattern & ~(0xFUL << (field * 4))) | ((ulong)level << (field * 4));
+
+    /// <summary>A pattern with every field missing.</summary>
+    public static ulong AllMissing
+    {
+        get
+        {
+            var p = 0UL;
+            for (var f = 0; f < FieldCount; f++)
+            {
+                p = Set(p, f, Missing);
+            }
+
+            return p;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+namespace HealthRecord.Sdk.Identity;
+
+/// <summary>A field the probabilistic matcher compares between two Patients.</summary>
+public enum MatchField
+{
+    /// <summary>Given name: exact, nickname, close typo, similar, different.</summary>
+    GivenName,
+
+    /// <summary>Family name: exact, close typo, similar, different.</summary>
+    FamilyName,
+
+    /// <summary>Birth date: exact, one-digit typo, day/month swap, close (two digits, or same year and month), different, years apart (ten or more).</summary>
+    BirthDate,
+
+    /// <summary>Administrative gender (male/female only): same, different.</summary>
+    Sex,
+
+    /// <summary>Street lines, normalised (abbreviations, unit numbers): exact, close, similar, different.</summary>
+    AddressLine,
+
+    /// <summary>City: exact, close, different.</summary>
+    City,
+
+    /// <summary>Postal code (first five characters): exact, one typo, different.</summary>
+    PostalCode,
+
+    /// <summary>Phone number (last ten digits): exact, one typo, different.</summary>
+    Phone,
+
+    /// <summary>E-mail address (case-folded): exact, different.</summary>
+    Email,
+
+    /// <summary>US Social Security number: exact, one typo, different.</summary>
+    SocialSecurityNumber,
+
+    /// <summary>Driver's licence number of the same issuer: exact, different.</summary>
+    DriversLicense,
+
+    /// <summary>Any other identifier (MRN, member id) of the same system: exact, different.</summary>
+    LocalIdentifier,
+}
+
+/// <summary>How one field of a compared pair contributed to its score.</summary>
+/// <param name="Field">The field.</param>
+/// <param name="Level">The comparison outcome, e.g. <c>exact</c>, <c>nickname</c>, <c>different</c>, or <c>missing</c> when either side lacks it.</param>
+/// <param name="Weight">The log2 likelihood ratio log2(m/u) the outcome adds (0 when missing).</param>
+public sealed record FieldEvidence(MatchField Field, string Level, double Weight);

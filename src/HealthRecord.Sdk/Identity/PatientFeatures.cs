@@ -1,0 +1,165 @@
+using System.Globalization;
+using Hl7.Fhir.Model;
+
+namespace HealthRecord.Sdk.Identity;
+
+/// <summary>The normalised, comparable content of one source Patient.</summary>
+internal sealed class PatientFeatures
+{
+    private const string SsnSystem = "http://hl7.org/fhir/sid/us-ssn";
+    private const string SsnOid = "urn:oid:2.16.840.1.113883.4.1";
+    private const string DriversLicenseOidPrefix = "urn:oid:2.16.840.1.113883.4.3";
+    private const string IdentifierTypeSystem = "http://terminology.hl7.org/CodeSystem/v2-0203";
+
+    public required string Key { get; init; }
+
+    /// <summary>Given names (first given of each name first, then middle names), normalised, distinct.</summary>
+    public required string[] Given { get; init; }
+
+    /// <summary>Nickname groups of the first given name.</summary>
+    public required int[] GivenGroups { get; init; }
+
+    public required string[] Family { get; init; }
+
+    /// <summary>Birth date as digits: <c>yyyymmdd</c>, <c>yyyymm</c> or <c>yyyy</c>; empty when unknown.</summary>
+    public required string BirthDigits { get; init; }
+
+    /// <summary>0 unknown, 1 male, 2 female.</summary>
+    public required int Sex { get; init; }
+
+    public required string[] Lines { get; init; }
+
+    public required string[] Cities { get; init; }
+
+    public required string[] PostalCodes { get; init; }
+
+    public required string[] Phones { get; init; }
+
+    public required string[] Emails { get; init; }
+
+    public required string[] Ssns { get; init; }
+
+    /// <summary>Driver's licences as <c>system|value</c>.</summary>
+    public required string[] DriversLicenses { get; init; }
+
+    /// <summary>Other identifiers as <c>system|value</c>.</summary>
+    public required string[] LocalIdentifiers { get; init; }
+
+    public static PatientFeatures From(string key, Patient patient, NicknameTable? nicknames)
+    {
+        var given = new List<string>();
+        var middle = new List<string>();
+        var family = new List<string>();
+        foreach (var name in OrderedNames(patient))
+        {
+            var first = true;
+            foreach (var g in name.Given ?? [])
+            {
+                foreach (var token in TextNormalizer.Words(g ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var letters = TextNormalizer.Letters(token);
+                    if (letters.Length > 0)
+                    {
+                        (first ? given : middle).Add(letters);
+                        first = false;
+                    }
+                }
+            }
+
+            var fam = TextNormalizer.Letters(name.Family ?? "");
+            if (fam.Length == 0 && name.Given is null && name.Text is { Length: > 0 } text)
+            {
+                // A name given only as text: "Jones, Myra" or "Myra Jones".
+                var parts = text.Contains(',', StringComparison.Ordinal)
+                    ? text.Split(',', 2).Reverse().ToArray()
+                    : text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length >= 2)
+                {
+                    given.Add(TextNormalizer.Letters(parts[0]));
+                    fam = TextNormalizer.Letters(parts[^1]);
+                }
+            }
+
+            if (fam.Length > 0)
+            {
+                family.Add(fam);
+            }
+        }
+
+        var givenAll = given.Concat(middle).Where(g => g.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        var addresses = (patient.Address ?? []).Where(a => a is not null)
+            .OrderBy(a => a.Use == Address.AddressUse.Old || a.Period?.End is not null ? 1 : 0).ToList();
+        var telecom = patient.Telecom ?? [];
+        return new PatientFeatures
+        {
+            Key = key,
+            Given = givenAll,
+            GivenGroups = givenAll.Length > 0 && nicknames is not null ? nicknames.GroupsOf(givenAll[0]) : [],
+            Family = family.Distinct(StringComparer.Ordinal).ToArray(),
+            BirthDigits = BirthDigitsOf(patient.BirthDate),
+            Sex = patient.Gender switch { AdministrativeGender.Male => 1, AdministrativeGender.Female => 2, _ => 0 },
+            Lines = Distinct(addresses.Select(a => AddressNormalizer.Normalize(string.Join(' ', (a.Line ?? []).Where(l => l is not null))))),
+            Cities = Distinct(addresses.Select(a => TextNormalizer.Words(a.City ?? ""))),
+            PostalCodes = Distinct(addresses.Select(a => PostalCodeOf(a.PostalCode))),
+            Phones = Distinct(telecom.Where(t => t?.System is ContactPoint.ContactPointSystem.Phone or ContactPoint.ContactPointSystem.Sms or null)
+                .Select(t => PhoneOf(t.Value))),
+            Emails = Distinct(telecom.Where(t => t?.System == ContactPoint.ContactPointSystem.Email).Select(t => (t.Value ?? "").Trim().ToLowerInvariant())),
+            Ssns = Distinct((patient.Identifier ?? []).Where(IsSsn).Select(i => TextNormalizer.Digits(i.Value ?? "")).Where(v => v.Length >= 4)),
+            DriversLicenses = Distinct((patient.Identifier ?? []).Where(i => !IsSsn(i) && IsDriversLicense(i)).Select(SystemValue)),
+            LocalIdentifiers = Distinct((patient.Identifier ?? []).Where(i => !IsSsn(i) && !IsDriversLicense(i) && !string.IsNullOrWhiteSpace(i.System)).Select(SystemValue)),
+        };
+    }
+
+    /// <summary>Birth year, or -1.</summary>
+    public int BirthYear => BirthDigits.Length >= 4 ? int.Parse(BirthDigits.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture) : -1;
+
+    private static IEnumerable<HumanName> OrderedNames(Patient patient) =>
+        (patient.Name ?? []).Where(n => n is not null)
+            .OrderBy(n => n.Use switch
+            {
+                HumanName.NameUse.Official => 0,
+                HumanName.NameUse.Usual or null => 1,
+                HumanName.NameUse.Nickname => 3,
+                HumanName.NameUse.Old or HumanName.NameUse.Maiden => 4,
+                _ => 2,
+            });
+
+    private static string BirthDigitsOf(string? birthDate)
+    {
+        if (string.IsNullOrWhiteSpace(birthDate))
+        {
+            return "";
+        }
+
+        var digits = TextNormalizer.Digits(birthDate);
+        return digits.Length is 4 or 6 or 8 ? digits : digits.Length > 8 ? digits[..8] : "";
+    }
+
+    private static string PostalCodeOf(string? code)
+    {
+        var words = TextNormalizer.Words(code ?? "").Replace(" ", "", StringComparison.Ordinal);
+        return words.Length > 5 && words.All(char.IsAsciiDigit) ? words[..5] : words;
+    }
+
+    private static string PhoneOf(string? value)
+    {
+        var digits = TextNormalizer.Digits(value ?? "");
+        return digits.Length > 10 ? digits[^10..] : digits.Length >= 6 ? digits : "";
+    }
+
+    private static bool IsSsn(Identifier i) =>
+        i.System is SsnSystem or SsnOid || HasType(i, "SS");
+
+    private static bool IsDriversLicense(Identifier i) =>
+        HasType(i, "DL") || (i.System ?? "").StartsWith(DriversLicenseOidPrefix, StringComparison.Ordinal)
+        || (i.System ?? "").Contains("driver", StringComparison.OrdinalIgnoreCase);
+
+    private static bool HasType(Identifier i, string code) =>
+        i.Type?.Coding?.Any(c => c is not null && c.Code == code && (c.System is null || c.System == IdentifierTypeSystem)) == true;
+
+    private static string SystemValue(Identifier i) =>
+        (i.System ?? "").Trim() + "|" + TextNormalizer.Words(i.Value ?? "").Replace(" ", "", StringComparison.Ordinal);
+
+    private static string[] Distinct(IEnumerable<string> values) =>
+        values.Where(v => v.Length > 0 && !v.EndsWith('|')).Distinct(StringComparer.Ordinal).ToArray();
+}

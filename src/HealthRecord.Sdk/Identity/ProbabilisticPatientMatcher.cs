@@ -1,0 +1,451 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using FluentValidation;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace HealthRecord.Sdk.Identity;
+
+/// <summary>
+/// The default <see cref="IPatientMatcher"/>: Fellegi–Sunter probabilistic record linkage over FHIR Patients, with
+/// multi-key blocking, m/u weights estimated by expectation–maximisation on the run's own data (default weights when the
+/// run is small), safeguards against merging relatives, twins and namesakes, reviewer answers from <see cref="ILinkReview"/>,
+/// and person clustering that refuses to chain clearly different records together.
+/// </summary>
+/// <remarks>
+/// <para>Decisions: a pair scoring at least <see cref="ProbabilisticPatientMatcherOptions.MatchThreshold"/> is a match; at least
+/// <see cref="ProbabilisticPatientMatcherOptions.PossibleThreshold"/>, a possible link, which is submitted for review and never
+/// merged. Safeguards, unless an identifier (SSN, driver's licence, MRN of one system) agrees: a pair whose given name and
+/// birth date both differ is no match (relatives sharing a surname, an address and a phone); one whose given names clearly
+/// differ (twins), whose birth dates are ten or more years apart (parent and child of one name), or whose identifier of one
+/// system differs while nothing about where they live agrees (namesakes), is at most possible. Relatives, and pairs scoring below
+/// <see cref="ProbabilisticPatientMatcherOptions.ConflictThreshold"/>, never join one person through a chain of other matches.</para>
+/// <para>Deterministic: candidates are processed in ordinal key order, so any input order gives the same persons and links.
+/// Thread-safe: one instance can serve concurrent calls.</para>
+/// </remarks>
+public sealed class ProbabilisticPatientMatcher : IPatientMatcher
+{
+    /// <summary>How many random pairs estimate u.</summary>
+    private const int RandomPairSample = 50_000;
+
+    private readonly ProbabilisticPatientMatcherOptions _options;
+    private readonly ILinkReview? _review;
+    private readonly NicknameTable? _nicknames;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the matcher.</summary>
+    /// <param name="options">Thresholds and limits; validated here.</param>
+    /// <param name="review">Where possible links go and reviewers' answers come from; none when <see langword="null"/>.</param>
+    /// <param name="logger">Counts only, never patient data.</param>
+    /// <exception cref="OptionsValidationException">The options are invalid.</exception>
+    public ProbabilisticPatientMatcher(IOptions<ProbabilisticPatientMatcherOptions>? options = null, ILinkReview? review = null, ILogger<ProbabilisticPatientMatcher>? logger = null)
+    {
+        _options = options?.Value ?? new ProbabilisticPatientMatcherOptions();
+        var validation = new ProbabilisticPatientMatcherOptionsValidator().Validate(_options);
+        if (!validation.IsValid)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(ProbabilisticPatientMatcherOptions),
+                validation.Errors.Select(e => $"{nameof(ProbabilisticPatientMatcherOptions)}.{e.PropertyName}: {e.ErrorMessage}"));
+        }
+
+        _review = review;
+        _nicknames = _options.UseNicknames ? NicknameTable.Default : null;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">Two candidates have the same key.</exception>
+    public async ValueTask<PatientLinkResult> LinkAsync(IReadOnlyList<PatientCandidate> patients, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        var started = Stopwatch.GetTimestamp();
+        var candidates = patients.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
+        for (var i = 1; i < candidates.Length; i++)
+        {
+            if (string.Equals(candidates[i].Key, candidates[i - 1].Key, StringComparison.Ordinal))
+            {
+                throw new ArgumentException("Two candidates have the same key; each source Patient needs its own key.", nameof(patients));
+            }
+        }
+
+        var features = new PatientFeatures[candidates.Length];
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            features[i] = PatientFeatures.From(candidates[i].Key, candidates[i].Patient, _nicknames);
+        }
+
+        var warnings = new List<string>();
+        var pairs = CandidateBlocker.Pairs(features, _options.MaximumBlockSize, warnings);
+        cancellationToken.ThrowIfCancellationRequested();
+        var patterns = ComparePairs(features, pairs, cancellationToken);
+        var model = ChooseModel(features, patterns, warnings, cancellationToken);
+        var run = new Run(this, model, features, pairs, patterns);
+
+        var reviewed = _review is null ? [] : await _review.GetDecisionsAsync(cancellationToken).ConfigureAwait(false);
+        var index = new Dictionary<string, int>(candidates.Length, StringComparer.Ordinal);
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            index[candidates[i].Key] = i;
+        }
+
+        var manualSame = new List<long>();
+        var manualDifferent = new HashSet<long>();
+        foreach (var r in reviewed)
+        {
+            if (index.TryGetValue(r.Left, out var a) && index.TryGetValue(r.Right, out var b) && a != b)
+            {
+                (r.Decision == ReviewDecision.SamePerson ? (ICollection<long>)manualSame : manualDifferent).Add(CandidateBlocker.Pack(a, b));
+            }
+        }
+
+        manualSame.Sort();
+        var (groups, links) = run.Cluster(manualSame, manualDifferent, warnings);
+        var persons = groups.Select(g => (IReadOnlyList<string>)g.Select(i => candidates[i].Key).ToArray()).ToArray();
+
+        if (_review is not null)
+        {
+            var person = new int[candidates.Length];
+            for (var g = 0; g < groups.Count; g++)
+            {
+                foreach (var i in groups[g])
+                {
+                    person[i] = g;
+                }
+            }
+
+            var open = links.Where(l => l.Decision == LinkDecision.Possible && person[index[l.Left]] != person[index[l.Right]]).ToArray();
+            if (open.Length > 0)
+            {
+                await _review.SubmitAsync(open, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var w in warnings)
+        {
+            IdentityLog.LinkWarning(_logger, w);
+        }
+
+        long n = candidates.Length;
+        var statistics = new PatientLinkStatistics(candidates.Length, n * (n - 1) / 2, pairs.Length, model.Estimated, model.Estimated ? model.Prior : null);
+        IdentityLog.Linked(_logger, candidates.Length, persons.Length, pairs.Length, statistics.TotalPairs,
+            links.Count(l => l.Decision == LinkDecision.Match), links.Count(l => l.Decision == LinkDecision.Possible),
+            (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new PatientLinkResult(persons, links) { Warnings = warnings, Statistics = statistics };
+    }
+
+    private ulong[] ComparePairs(PatientFeatures[] features, long[] pairs, CancellationToken cancellationToken)
+    {
+        var patterns = new ulong[pairs.Length];
+        if (_options.Parallel && pairs.Length > 4096)
+        {
+            System.Threading.Tasks.Parallel.For(0, (pairs.Length + 4095) / 4096, new ParallelOptions { CancellationToken = cancellationToken }, chunk =>
+            {
+                var end = Math.Min(pairs.Length, (chunk + 1) * 4096);
+                for (var k = chunk * 4096; k < end; k++)
+                {
+                    var (a, b) = CandidateBlocker.Unpack(pairs[k]);
+                    patterns[k] = PatientComparator.Compare(features[a], features[b]);
+                }
+            });
+        }
+        else
+        {
+            for (var k = 0; k < pairs.Length; k++)
+            {
+                if ((k & 0xFFF) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                var (a, b) = CandidateBlocker.Unpack(pairs[k]);
+                patterns[k] = PatientComparator.Compare(features[a], features[b]);
+            }
+        }
+
+        return patterns;
+    }
+
+    private MatchModel ChooseModel(PatientFeatures[] features, ulong[] patterns, List<string> warnings, CancellationToken cancellationToken)
+    {
+        if (!_options.EstimateWeights || patterns.Length < _options.MinimumPairsForEstimation)
+        {
+            return MatchModel.Default;
+        }
+
+        var counts = new Dictionary<ulong, int>();
+        foreach (var p in patterns)
+        {
+            counts[p] = counts.TryGetValue(p, out var c) ? c + 1 : 1;
+        }
+
+        var u = MatchModel.EstimateU(RandomPairPatterns(features, cancellationToken), MatchModel.Default);
+        var estimated = MatchModel.Estimate(counts, MatchModel.Default, u, _options.MaximumEstimationIterations, cancellationToken);
+        if (estimated is null)
+        {
+            warnings.Add("Weight estimation did not find a match class in the compared pairs; the default weights were used.");
+            return MatchModel.Default;
+        }
+
+        IdentityLog.WeightsEstimated(_logger, counts.Count, estimated.Prior);
+        return estimated;
+    }
+
+    /// <summary>
+    /// Comparison vectors of up to <see cref="RandomPairSample"/> pairs drawn with a fixed-seed generator (all pairs when there
+    /// are fewer), for estimating u. Deterministic: the same candidates give the same sample.
+    /// </summary>
+    private static ulong[] RandomPairPatterns(PatientFeatures[] features, CancellationToken cancellationToken)
+    {
+        var n = features.Length;
+        var total = (long)n * (n - 1) / 2;
+        var result = new List<ulong>((int)Math.Min(total, RandomPairSample));
+        if (total <= RandomPairSample)
+        {
+            for (var a = 0; a < n; a++)
+            {
+                for (var b = a + 1; b < n; b++)
+                {
+                    result.Add(PatientComparator.Compare(features[a], features[b]));
+                }
+            }
+
+            return [.. result];
+        }
+
+        var state = 0x9E3779B97F4A7C15UL;
+        while (result.Count < RandomPairSample)
+        {
+            if ((result.Count & 0xFFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            var a = (int)(SplitMix64(ref state) % (ulong)n);
+            var b = (int)(SplitMix64(ref state) % (ulong)n);
+            if (a != b)
+            {
+                result.Add(PatientComparator.Compare(features[a], features[b]));
+            }
+        }
+
+        return [.. result];
+    }
+
+    private static ulong SplitMix64(ref ulong state)
+    {
+        var z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The assessment of one comparison vector.</summary>
+    private readonly record struct Assessment(double Score, LinkDecision Decision, bool ClearlyDifferent, string? Safeguard);
+
+    /// <summary>One linking run: its features, pairs, comparison vectors and model.</summary>
+    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, PatientFeatures[] features, long[] pairs, ulong[] patterns)
+    {
+        private readonly Dictionary<ulong, Assessment> _assessments = [];
+
+        public (List<List<int>> Groups, List<PatientLink> Links) Cluster(List<long> manualSame, HashSet<long> manualDifferent, List<string> warnings)
+        {
+            var clusterer = new PersonClusterer(features.Length);
+            foreach (var pair in manualSame)
+            {
+                var (a, b) = CandidateBlocker.Unpack(pair);
+                clusterer.TryUnion(a, b, null, out _);
+                if (manualDifferent.Contains(pair))
+                {
+                    manualDifferent.Remove(pair);
+                }
+            }
+
+            var edges = new List<(double Score, long Pair)>();
+            for (var k = 0; k < pairs.Length; k++)
+            {
+                var assessment = Assess(patterns[k]);
+                if (assessment.Decision == LinkDecision.Match && !manualDifferent.Contains(pairs[k]))
+                {
+                    edges.Add((assessment.Score, pairs[k]));
+                }
+            }
+
+            edges.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Pair.CompareTo(y.Pair));
+            var refused = new Dictionary<long, (int, int)>();
+            bool Conflict(int x, int y)
+            {
+                var pair = CandidateBlocker.Pack(x, y);
+                return manualDifferent.Contains(pair) || Assess(PatternOf(pair)).ClearlyDifferent;
+            }
+
+            foreach (var (_, pair) in edges)
+            {
+                var (a, b) = CandidateBlocker.Unpack(pair);
+                if (!clusterer.TryUnion(a, b, Conflict, out var blocker))
+                {
+                    refused[pair] = blocker;
+                }
+            }
+
+            var groups = clusterer.Groups();
+            foreach (var pair in manualDifferent)
+            {
+                var (a, b) = CandidateBlocker.Unpack(pair);
+                if (clusterer.Find(a) == clusterer.Find(b))
+                {
+                    warnings.Add("A reviewer's different-persons answer contradicts a chain of same-person answers; the same-person answers were kept.");
+                    break;
+                }
+            }
+
+            var links = new List<PatientLink>();
+            var manual = new HashSet<long>(manualSame);
+            for (var k = 0; k < pairs.Length; k++)
+            {
+                if (manual.Contains(pairs[k]) || manualDifferent.Contains(pairs[k]))
+                {
+                    continue;
+                }
+
+                var assessment = Assess(patterns[k]);
+                if (assessment.Decision == LinkDecision.NoMatch)
+                {
+                    continue;
+                }
+
+                var (a, b) = CandidateBlocker.Unpack(pairs[k]);
+                var decision = assessment.Decision;
+                var note = assessment.Safeguard;
+                if (refused.TryGetValue(pairs[k], out var blocker))
+                {
+                    decision = LinkDecision.Possible;
+                    note = $"not merged: {features[blocker.Item1].Key} and {features[blocker.Item2].Key} would join one person but clearly differ";
+                }
+
+                links.Add(new PatientLink(features[a].Key, features[b].Key, Math.Round(assessment.Score, 6), decision, Explain(patterns[k], assessment.Score, decision, note))
+                {
+                    Evidence = model.Evidence(patterns[k]),
+                });
+            }
+
+            foreach (var pair in manualSame)
+            {
+                var (a, b) = CandidateBlocker.Unpack(pair);
+                var pattern = PatternOf(pair);
+                var score = Math.Round(model.Score(pattern), 6);
+                links.Add(new PatientLink(features[a].Key, features[b].Key, score, LinkDecision.Match, "Same person by a reviewer's answer (ILinkReview); " + Explain(pattern, score, LinkDecision.Match, null))
+                {
+                    Evidence = model.Evidence(pattern),
+                    IsManual = true,
+                });
+            }
+
+            links.Sort((x, y) =>
+            {
+                var c = string.CompareOrdinal(x.Left, y.Left);
+                return c != 0 ? c : string.CompareOrdinal(x.Right, y.Right);
+            });
+            return (groups, links);
+        }
+
+        private ulong PatternOf(long pair)
+        {
+            var k = Array.BinarySearch(pairs, pair);
+            if (k >= 0)
+            {
+                return patterns[k];
+            }
+
+            var (a, b) = CandidateBlocker.Unpack(pair);
+            return PatientComparator.Compare(features[a], features[b]);
+        }
+
+        private Assessment Assess(ulong pattern)
+        {
+            if (_assessments.TryGetValue(pattern, out var known))
+            {
+                return known;
+            }
+
+            var options = owner._options;
+            var score = model.Score(pattern);
+            var decision = score >= options.MatchThreshold ? LinkDecision.Match : score >= options.PossibleThreshold ? LinkDecision.Possible : LinkDecision.NoMatch;
+            var identifierAgrees = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber) <= 1
+                || FieldSpec.Get(pattern, (int)MatchField.DriversLicense) == 0
+                || FieldSpec.Get(pattern, (int)MatchField.LocalIdentifier) == 0;
+            var identifierDiffers = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber) == 2
+                || FieldSpec.Get(pattern, (int)MatchField.DriversLicense) == 1
+                || FieldSpec.Get(pattern, (int)MatchField.LocalIdentifier) == 1;
+            var placeAgrees = FieldSpec.Get(pattern, (int)MatchField.AddressLine) <= 2
+                || FieldSpec.Get(pattern, (int)MatchField.PostalCode) <= 1
+                || FieldSpec.Get(pattern, (int)MatchField.City) <= 1
+                || FieldSpec.Get(pattern, (int)MatchField.Phone) == 0
+                || FieldSpec.Get(pattern, (int)MatchField.Email) == 0;
+            var givenDiffers = FieldSpec.Get(pattern, (int)MatchField.GivenName) == FieldSpec.GivenDifferent;
+            var birthLevel = FieldSpec.Get(pattern, (int)MatchField.BirthDate);
+            var birthDiffers = birthLevel is FieldSpec.BirthDateDifferent or FieldSpec.BirthDateFar;
+            string? safeguard = null;
+            var relative = !identifierAgrees && givenDiffers && birthDiffers;
+            var capped = false;
+            if (relative)
+            {
+                safeguard = "no match: given name and birth date both differ with no shared identifier (a relative?)";
+            }
+            else if (!identifierAgrees && givenDiffers && options.GivenNameSafeguard)
+            {
+                capped = true;
+                safeguard = "at most possible: given names differ with no shared identifier (a twin or sibling?)";
+            }
+            else if (!identifierAgrees && birthLevel == FieldSpec.BirthDateFar)
+            {
+                capped = true;
+                safeguard = "at most possible: birth dates ten or more years apart with no shared identifier (a parent or child?)";
+            }
+            else if (!identifierAgrees && identifierDiffers && !placeAgrees)
+            {
+                capped = true;
+                safeguard = "at most possible: an identifier of the same system differs and no address, city, postcode, phone or e-mail agrees (a namesake?)";
+            }
+
+            if (relative)
+            {
+                decision = LinkDecision.NoMatch;
+            }
+            else if (capped && decision == LinkDecision.Match)
+            {
+                decision = LinkDecision.Possible;
+            }
+            else if (decision == LinkDecision.NoMatch || !capped)
+            {
+                safeguard = null;
+            }
+
+            // Relatives (and pairs scoring below the conflict threshold) never join one person through a chain of other matches.
+            var assessment = new Assessment(score, decision, relative || score < options.ConflictThreshold, safeguard);
+            _assessments[pattern] = assessment;
+
+            return assessment;
+        }
+
+        private string Explain(ulong pattern, double score, LinkDecision decision, string? note)
+        {
+            var options = owner._options;
+            var sb = new StringBuilder();
+            sb.Append(CultureInfo.InvariantCulture, $"{decision}: score {score:+0.00;-0.00;0} (match >= {options.MatchThreshold:0.##}, possible >= {options.PossibleThreshold:0.##}; {(model.Estimated ? "EM-estimated" : "default")} weights)");
+            if (note is not null)
+            {
+                sb.Append("; ").Append(note);
+            }
+
+            sb.Append(" |");
+            foreach (var e in model.Evidence(pattern))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" {e.Field}={e.Level}({e.Weight:+0.00;-0.00;0})");
+            }
+
+            return sb.ToString();
+        }
+    }
+}
