@@ -68,10 +68,19 @@ public static class Hl7V2Escaping
     /// <param name="value">The text.</param>
     /// <param name="delimiters">The message's delimiters.</param>
     /// <returns>The escaped text; <see cref="Unescape"/> gives back <paramref name="value"/>.</returns>
-    /// <remarks>Delimiters become <c>\F\ \S\ \T\ \R\ \E\</c> (and <c>\P\</c>), a line feed <c>\.br\</c>, other control characters <c>\Xhh\</c>.</remarks>
+    /// <remarks>
+    /// Delimiters become <c>\F\ \S\ \T\ \R\ \E\</c> (and <c>\P\</c>), a line feed <c>\.br\</c>, other control characters <c>\Xhh\</c>;
+    /// a value of exactly two double quotes (HL7's explicit null) is written as <c>\X2222\</c>.
+    /// </remarks>
     public static string Escape(string value, Hl7V2Delimiters delimiters)
     {
         ArgumentNullException.ThrowIfNull(value);
+        if (value == "\"\"")
+        {
+            // Two double quotes alone are HL7's explicit null; as text they are written as hex bytes.
+            return string.Concat(delimiters.Escape, "X2222", delimiters.Escape);
+        }
+
         var needs = false;
         foreach (var c in value)
         {

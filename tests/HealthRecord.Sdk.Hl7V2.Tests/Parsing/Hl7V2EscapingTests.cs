@@ -23,6 +23,7 @@ public class Hl7V2EscapingTests
     [InlineData("\\XE9\\", "é")]
     [InlineData("\\C2842\\abc", "abc")]
     [InlineData("no escape", "no escape")]
+    [InlineData("\\X2222\\", "\"\"")]
     [InlineData("trailing \\", "trailing \\")]
     [InlineData("unknown \\Q\\ kept", "unknown \\Q\\ kept")]
     public void Unescape_Sequence_GivesText(string raw, string expected)
