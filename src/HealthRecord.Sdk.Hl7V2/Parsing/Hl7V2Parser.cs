@@ -257,6 +257,26 @@ public static class Hl7V2Parser
         return new Hl7V2Batch(messages, envelope, warnings);
     }
 
+    /// <summary>Reads one header line (MSH, FHS, BHS) on its own, without requiring a complete message; for acknowledging broken input.</summary>
+    /// <param name="line">The header line.</param>
+    /// <returns>The segment, or <see langword="null"/> when the line is not a readable header.</returns>
+    internal static Hl7V2Segment? TryReadHeaderLine(string line)
+    {
+        if (line.Length < 8 || !line.StartsWith("MSH", StringComparison.Ordinal) || !Hl7V2Delimiters.TryRead(line, out var delimiters, out _))
+        {
+            return null;
+        }
+
+        try
+        {
+            return new Hl7V2Segment(line, delimiters, 1, FieldStarts(line, delimiters, "MSH", 1, Hl7V2ParserOptions.Default));
+        }
+        catch (Hl7V2ParseException)
+        {
+            return null;
+        }
+    }
+
     private static Hl7V2Message Complete(List<Hl7V2Segment> segments, int index)
     {
         var msh = segments[0];
