@@ -410,6 +410,9 @@ internal sealed partial class MessageConverter
             case Specimen s:
                 s.Note.Add(note);
                 break;
+            case MedicationRequest m:
+                m.Note.Add(note);
+                break;
             default:
                 Skip(_report is not null
                     ? "comment on an order (OBR): a FHIR R4 DiagnosticReport has no note element"

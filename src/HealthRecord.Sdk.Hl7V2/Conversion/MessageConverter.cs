@@ -30,8 +30,6 @@ internal sealed partial class MessageConverter
         ["TQ1"] = "timing/quantity of an order: orders are not converted",
         ["TQ2"] = "timing/quantity relationship of an order: orders are not converted",
         ["ORC"] = "common order: orders are not converted to EHR records",
-        ["RXO"] = "pharmacy order: orders are not converted to EHR records",
-        ["RXE"] = "pharmacy encoded order: orders are not converted to EHR records",
         ["RXD"] = "pharmacy dispense: not converted",
         ["RXG"] = "pharmacy give: not converted",
         ["RXC"] = "pharmacy component: not converted",
@@ -76,6 +74,7 @@ internal sealed partial class MessageConverter
     private readonly bool _isResultMessage;
     private readonly bool _isDocumentMessage;
     private readonly bool _isImmunizationMessage;
+    private readonly bool _isPharmacyMessage;
 
     private Hl7V2Segment _segment = null!;
     private int _position;
@@ -98,6 +97,7 @@ internal sealed partial class MessageConverter
         _isResultMessage = type is "ORU" or "OUL";
         _isDocumentMessage = type == "MDM";
         _isImmunizationMessage = type == "VXU";
+        _isPharmacyMessage = type is "RDE" or "RDS" or "OMP" or "ORM" && (message.Segment("RXE") is not null || message.Segment("RXO") is not null);
     }
 
     private string PatientReference => "Patient/" + _patient!.Id;
@@ -166,12 +166,25 @@ internal sealed partial class MessageConverter
             case "IN1":
                 ConvertCoverage(segment);
                 break;
-            case "ORC" when _isImmunizationMessage || _isResultMessage:
+            case "ORC" when _isImmunizationMessage || _isResultMessage || _isPharmacyMessage:
                 _order = segment;
                 _immunization = null;
                 _report = null;
+                _medicationRequest = null;
                 _noteTarget = null;
-                Merge(null, "common order: its order numbers and ordering provider are used by the following RXA or OBR");
+                Merge(null, "common order: its order numbers, time and ordering provider are used by the following RXA, RXE/RXO or OBR");
+                break;
+            case "RXE":
+                ConvertMedicationRequest(segment, encoded: true);
+                break;
+            case "RXO" when _message.MessageType is "RDE" or "RDS":
+                Skip("pharmacy order as requested: the pharmacy-encoded RXE of the same order is converted instead");
+                break;
+            case "RXO":
+                ConvertMedicationRequest(segment, encoded: false);
+                break;
+            case "RXR" when _medicationRequest is not null:
+                MergeMedicationRoute(segment);
                 break;
             case "OBR" when _isResultMessage:
                 ConvertReport(segment);

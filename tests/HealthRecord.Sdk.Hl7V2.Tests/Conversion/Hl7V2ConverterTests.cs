@@ -452,3 +452,27 @@ internal static class MessageConverterAccess
     public static Observation.ReferenceRangeComponent? ReferenceRange(string text) =>
         HealthRecord.Sdk.Hl7V2.Conversion.MessageConverter.ReferenceRange(text, null);
 }
+
+public class Hl7V2ConverterPharmacyTests
+{
+    [Fact]
+    public void Convert_RdeO11_GivesMedicationRequestFromEncodedOrder()
+    {
+        var result = Assert.Single(Hl7V2Converter.Convert(Hl7V2Parser.Parse(Fixtures.Bytes("fhir-converter/RDE-O11-01.hl7"))));
+
+        var request = Assert.Single(result.Resources.OfType<MedicationRequest>());
+        var medication = Assert.IsType<CodeableConcept>(request.Medication);
+        Assert.Equal("0143963401", medication.Coding[0].Code);
+        Assert.Equal("http://hl7.org/fhir/sid/ndc", medication.Coding[0].System);
+        Assert.Equal(MedicationRequest.MedicationRequestIntent.Order, request.Intent);
+        Assert.Equal(MedicationRequest.MedicationrequestStatus.Active, request.Status);
+        Assert.Equal("2019-11-04T06:27:26+02:15", request.AuthoredOn);
+        Assert.Contains(request.Identifier, i => i.Value == "1163422591" && i.Type.Coding[0].Code == "PLAC");
+        var dose = Assert.IsType<Quantity>(request.DosageInstruction[0].DoseAndRate[0].Dose);
+        Assert.Equal(5m, dose.Value);
+        Assert.Equal("mg/hr", dose.Unit);
+        Assert.StartsWith("Titrate to BP less than 180", request.DosageInstruction[0].Text, StringComparison.Ordinal);
+        Assert.Equal("IV", request.DosageInstruction[0].Route.Coding[0].Code);
+        Assert.Contains(result.Report.Skipped, e => e.Segment == "RXO" && e.Detail!.Contains("RXE", StringComparison.Ordinal));
+    }
+}
