@@ -68,6 +68,7 @@ internal sealed partial class MessageConverter
     private readonly Hl7V2Message _message;
     private readonly Hl7V2ConversionOptions _options;
     private readonly string _messageKey;
+    private readonly string _messageSource;
     private readonly List<Resource> _resources = [];
     private readonly Dictionary<string, Resource> _byReference = new(StringComparer.Ordinal);
     private readonly List<Hl7V2ReportEntry> _entries = [];
@@ -93,6 +94,7 @@ internal sealed partial class MessageConverter
         _options = options;
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(message.ToEr7())));
         _messageKey = EhrIds.From("hl7v2", message.SendingApplication ?? string.Empty, message.SendingFacility ?? string.Empty, message.ControlId ?? string.Empty, hash);
+        _messageSource = MessageSourceUri(message);
         var type = message.MessageType;
         _isResultMessage = type is "ORU" or "OUL";
         _isDocumentMessage = type == "MDM";
@@ -268,9 +270,26 @@ internal sealed partial class MessageConverter
 
     private string IdFor(string type, int part = 0) => EhrIds.From(_messageKey, type, _position.ToString(System.Globalization.CultureInfo.InvariantCulture), part.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// The URI recorded in <c>meta.source</c> of every record a message produces: sending application, facility and
+    /// message control id (MSH-3, MSH-4, MSH-10), so each record can be traced to its message.
+    /// </summary>
+    internal static string MessageSourceUri(Hl7V2Message message) =>
+        "urn:healthrecord-sdk:hl7v2:message:" + string.Join(':',
+            Uri.EscapeDataString(message.SendingApplication ?? string.Empty),
+            Uri.EscapeDataString(message.SendingFacility ?? string.Empty),
+            Uri.EscapeDataString(message.ControlId ?? string.Empty));
+
     private T Add<T>(T resource, string? detail = null)
         where T : Resource
     {
+        if (resource is not (Hl7.Fhir.Model.Practitioner or Hl7.Fhir.Model.Organization))
+        {
+            // Practitioners and organisations are shared between messages (content-derived ids): no single message source.
+            resource.Meta ??= new Meta();
+            resource.Meta.Source = _messageSource;
+        }
+
         var key = resource.TypeName + "/" + resource.Id;
         if (_byReference.TryAdd(key, resource))
         {

@@ -142,7 +142,7 @@ public sealed class MllpListener : IAsyncDisposable
             }
 
             var id = Interlocked.Increment(ref _connectionIds);
-            var task = ServeAsync(client, id, cancellationToken);
+            var task = Task.Run(() => ServeAsync(client, id, cancellationToken), CancellationToken.None);
             lock (_gate)
             {
                 _running.RemoveAll(t => t.IsCompleted);
@@ -153,7 +153,6 @@ public sealed class MllpListener : IAsyncDisposable
 
     private async Task ServeAsync(TcpClient client, long connectionId, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         long frames = 0;
         try
         {

@@ -296,6 +296,10 @@ public class Hl7V2ConverterTests
         Assert.Equal(70m, heartRate.ReferenceRange[0].Low.Value);
 
         Assert.Contains(result.Report.Skipped, e => e.Segment == "GT1" && e.Detail!.Contains("financial", StringComparison.Ordinal));
+
+        // The message identifiers (MSH-3, MSH-4, MSH-10) travel with every record of the message.
+        Assert.Equal("urn:healthrecord-sdk:hl7v2:message:ADTApp:GHHSFacility:MSG00001", patient.Meta.Source);
+        Assert.All(result.Resources.Where(r => r is not (Practitioner or Organization)), r => Assert.Equal(patient.Meta.Source, r.Meta.Source));
     }
 
     [Theory]
