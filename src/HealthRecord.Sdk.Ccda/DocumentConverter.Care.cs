@@ -8,7 +8,9 @@ internal sealed partial class DocumentConverter
 {
     private Procedure? ConvertProcedure(XElement statement, string kind)
     {
-        var code = _ctx.Concept(statement.E("code")) ?? (_ctx.Text(statement.E("text")) is { } text ? new CodeableConcept { Text = text } : null);
+        var code = _ctx.Concept(statement.E("code"))
+            ?? statement.Related("REFR").Select(s => _ctx.Concept(s.E("code"))).FirstOrDefault(c => c is not null)
+            ?? (_ctx.Text(statement.E("text")) is { } text ? new CodeableConcept { Text = text } : null);
         if (code is null)
         {
             _ctx.Skip(statement.Parent?.Name.LocalName == "entry" ? statement.Parent : statement, kind, "The procedure has no code and no text.");
@@ -70,7 +72,9 @@ internal sealed partial class DocumentConverter
 
     private ServiceRequest? ConvertServiceRequest(XElement statement, string kind)
     {
-        var code = _ctx.Concept(statement.E("code")) ?? (_ctx.Text(statement.E("text")) is { } text ? new CodeableConcept { Text = text } : null);
+        var code = _ctx.Concept(statement.E("code"))
+            ?? statement.Related("REFR").Select(s => _ctx.Concept(s.E("code"))).FirstOrDefault(c => c is not null)
+            ?? (_ctx.Text(statement.E("text")) is { } text ? new CodeableConcept { Text = text } : null);
         if (code is null)
         {
             _ctx.Skip(statement.Parent?.Name.LocalName == "entry" ? statement.Parent : statement, kind, "The planned activity has no code and no text.");

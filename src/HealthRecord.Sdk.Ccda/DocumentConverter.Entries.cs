@@ -31,6 +31,13 @@ internal sealed partial class DocumentConverter
             return false;
         }
 
+        if (kind is not (SectionKind.Allergies or SectionKind.Problems or SectionKind.Medications or SectionKind.Immunizations) && IsNegatedPlaceholder(statement))
+        {
+            var said = _ctx.Text(statement.E("text")) ?? _ctx.Text(statement.E("code").E("originalText"));
+            _ctx.Skip(entry, kind, "The entry states that nothing is recorded (negationInd=\"true\" and no code)" + (said is null ? "." : $": \"{said}\"."));
+            return false;
+        }
+
         var name = statement.Name.LocalName;
         if (name == "act" && statement.HasTemplate(T + "202"))
         {
@@ -58,6 +65,7 @@ internal sealed partial class DocumentConverter
             SectionKind.MentalStatus => ObservationEntry(statement, kind, "cognitive-status"),
             SectionKind.Nutrition => ObservationEntry(statement, kind, "exam"),
             SectionKind.AdvanceDirectives => ObservationEntry(statement, kind, "advance-directive"),
+            SectionKind.Findings => ObservationEntry(statement, kind, statement.Parent?.Parent?.HasTemplate("2.16.840.1.113883.10.20.6.1.2") == true ? "imaging" : "exam"),
             _ => Unexpected(statement, kind),
         };
     }
@@ -339,6 +347,19 @@ internal sealed partial class DocumentConverter
             default:
                 return Unexpected(statement, kind);
         }
+    }
+
+    private static bool IsNegatedPlaceholder(XElement statement)
+    {
+        if (!statement.Negated())
+        {
+            return false;
+        }
+
+        var code = statement.E("code");
+        var coded = code.A("code") is not null || code.Es("translation").Any(t => t.A("code") is not null);
+        var valued = statement.Es("value").Any(v => v.A("code") is not null || v.A("value") is not null);
+        return !coded && !valued;
     }
 
     private static bool IsEvent(XElement statement) => statement.A("moodCode") is null or "EVN";

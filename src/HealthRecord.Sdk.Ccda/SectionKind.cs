@@ -25,6 +25,7 @@ internal static class SectionKind
     public const string Notes = "Notes";
     public const string Nutrition = "Nutrition";
     public const string AdvanceDirectives = "AdvanceDirectives";
+    public const string Findings = "Findings";
     public const string Unsupported = "Unsupported";
 
     private const string S = "2.16.840.1.113883.10.20.22.2.";
@@ -42,6 +43,11 @@ internal static class SectionKind
         [S + "36"] = Problems, // postprocedure diagnosis
         [S + "37"] = Problems, // complications
         [S + "28"] = Problems, // procedure findings
+        [S + "8"] = Problems, // assessment (diagnosis acts)
+        [S + "9"] = PlanOfTreatment, // assessment and plan
+        ["1.3.6.1.4.1.19376.1.5.3.1.3.1"] = PlanOfTreatment, // reason for referral
+        [S + "63"] = Findings, // physical findings of skin
+        ["2.16.840.1.113883.10.20.6.1.2"] = Findings, // imaging findings
         [S + "1"] = Medications, [S + "1.1"] = Medications, [Ccd1 + "8"] = Medications,
         [S + "11"] = Medications, [S + "11.1"] = Medications, // discharge medications
         [S + "38"] = Medications, // medications administered
