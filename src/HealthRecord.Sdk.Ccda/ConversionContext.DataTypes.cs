@@ -381,6 +381,11 @@ internal sealed partial class ConversionContext
                 continue;
             }
 
+            if (list.Any(i => i.Value == (id.A("extension") ?? root) || i.Value == "urn:oid:" + root || i.Value == "urn:uuid:" + root.ToLowerInvariant()) && id.A("extension") is null)
+            {
+                continue;
+            }
+
             if (id.A("extension") is { } extension)
             {
                 var system = CodeSystems.IdentifierSystem(root);
@@ -389,7 +394,10 @@ internal sealed partial class ConversionContext
                     Warn(id, $"The id root '{root}' is neither an OID nor a UUID; the identifier was kept without a system.");
                 }
 
-                list.Add(new Identifier(system, extension));
+                if (!list.Any(i => i.System == system && i.Value == extension))
+                {
+                    list.Add(new Identifier(system, extension));
+                }
             }
             else if (CodeSystems.IsOid(root))
             {

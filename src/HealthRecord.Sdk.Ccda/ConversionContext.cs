@@ -63,6 +63,9 @@ internal sealed partial class ConversionContext
         return resource;
     }
 
+    /// <summary>A concept of one coding (with its display).</summary>
+    public static CodeableConcept Coded(string system, string code, string? display = null) => new() { Coding = [new Coding(system, code, display)] };
+
     /// <summary>A reference to a resource already added.</summary>
     public static ResourceReference Ref(Resource resource, string? display = null) => new($"{resource.TypeName}/{resource.Id}", display);
 

@@ -169,7 +169,7 @@ internal sealed partial class DocumentConverter
         }
 
         var added = _ctx.Add(encounter, statement);
-        foreach (var diagnosisAct in statement.Related("SUBJ").Concat(statement.Related("COMP")).Where(a => a.Name.LocalName == "act"))
+        foreach (var diagnosisAct in statement.Related().Where(a => a.Name.LocalName == "act" && (a.HasTemplate(T + "80") || a.E("code").A("code") == "29308-4")))
         {
             foreach (var problem in diagnosisAct.Related().Where(o => o.Name.LocalName == "observation"))
             {
@@ -311,7 +311,7 @@ internal sealed partial class DocumentConverter
         };
         var person = subject.E("subject");
         history.Sex = _ctx.Concept(person.E("administrativeGenderCode")) is { } sex && person.E("administrativeGenderCode").A("code") is { } g
-            ? new CodeableConcept("http://hl7.org/fhir/administrative-gender", g switch { "M" => "male", "F" => "female", "UN" => "other", _ => "unknown" }, sex.Coding.FirstOrDefault()?.Display)
+            ? ConversionContext.Coded("http://hl7.org/fhir/administrative-gender", g switch { "M" => "male", "F" => "female", "UN" => "other", _ => "unknown" }, sex.Coding.FirstOrDefault()?.Display)
             : null;
         if (_ctx.DateOf(person.E("birthTime")) is { } born)
         {
@@ -357,7 +357,7 @@ internal sealed partial class DocumentConverter
             var death = observation.Related("CAUS").FirstOrDefault(o => o.HasTemplate(T + "47") || o.E("value").A("code") == "419099009");
             if (death is not null)
             {
-                condition.Outcome = new CodeableConcept(CodeSystems.Snomed, "419099009", "Dead");
+                condition.Outcome = ConversionContext.Coded(CodeSystems.Snomed, "419099009", "Dead");
                 condition.ContributedToDeath = true;
                 history.Deceased ??= new FhirBoolean(true);
             }
@@ -443,7 +443,7 @@ internal sealed partial class DocumentConverter
         var condition = new Condition
         {
             Identifier = _ctx.Identifiers(act.Es("id")),
-            Category = [new CodeableConcept("http://hl7.org/fhir/us/core/CodeSystem/condition-category", "health-concern", "Health Concern")],
+            Category = [ConversionContext.Coded("http://hl7.org/fhir/us/core/CodeSystem/condition-category", "health-concern", "Health Concern")],
             Code = new CodeableConcept { Text = text },
             Subject = _ctx.PatientReference,
             ClinicalStatus = new CodeableConcept(ConditionClinical, act.E("statusCode").A("code") switch { "completed" => "resolved", "suspended" or "aborted" => "inactive", _ => "active" }),
@@ -468,7 +468,7 @@ internal sealed partial class DocumentConverter
             Subject = _ctx.PatientReference,
             Author = act.Es("author").Select(a => PractitionerRef(a.E("assignedAuthor"))).OfType<ResourceReference>().ToList(),
         };
-        note.Category.Add(new CodeableConcept("http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category", "clinical-note", "Clinical Note"));
+        note.Category.Add(ConversionContext.Coded("http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category", "clinical-note", "Clinical Note"));
         var time = AuthorTime(act) ?? _ctx.DateTimeString(act.E("effectiveTime"));
         if (time is { Length: > 10 })
         {

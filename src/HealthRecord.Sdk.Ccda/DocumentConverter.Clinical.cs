@@ -22,9 +22,9 @@ internal sealed partial class DocumentConverter
         };
         condition.Category.Add(category switch
         {
-            ConditionCategory.Diagnosis => new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-category", "encounter-diagnosis", "Encounter Diagnosis"),
-            ConditionCategory.HealthConcern => new CodeableConcept("http://hl7.org/fhir/us/core/CodeSystem/condition-category", "health-concern", "Health Concern"),
-            _ => new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item"),
+            ConditionCategory.Diagnosis => ConversionContext.Coded("http://terminology.hl7.org/CodeSystem/condition-category", "encounter-diagnosis", "Encounter Diagnosis"),
+            ConditionCategory.HealthConcern => ConversionContext.Coded("http://hl7.org/fhir/us/core/CodeSystem/condition-category", "health-concern", "Health Concern"),
+            _ => ConversionContext.Coded("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item", "Problem List Item"),
         });
         var code = _ctx.Concept(value);
         if (observation.Negated())
@@ -130,10 +130,10 @@ internal sealed partial class DocumentConverter
         {
             allergy.Code = type switch
             {
-                "416098002" or "419511003" or "59037007" => new CodeableConcept(CodeSystems.Snomed, "409137002", "No known drug allergy"),
-                "414285001" or "235719002" or "418471000" => new CodeableConcept(CodeSystems.Snomed, "429625007", "No known food allergy"),
-                "426232007" or "419199007" when type == "426232007" => new CodeableConcept(CodeSystems.Snomed, "428607008", "No known environmental allergy"),
-                _ => new CodeableConcept(CodeSystems.Snomed, "716186003", "No known allergy"),
+                "416098002" or "419511003" or "59037007" => ConversionContext.Coded(CodeSystems.Snomed, "409137002", "No known drug allergy"),
+                "414285001" or "235719002" or "418471000" => ConversionContext.Coded(CodeSystems.Snomed, "429625007", "No known food allergy"),
+                "426232007" or "419199007" when type == "426232007" => ConversionContext.Coded(CodeSystems.Snomed, "428607008", "No known environmental allergy"),
+                _ => ConversionContext.Coded(CodeSystems.Snomed, "716186003", "No known allergy"),
             };
             allergy.Code.Text = substance?.Text ?? narrative;
             allergy.VerificationStatus = new CodeableConcept(AllergyVerification, "confirmed");
@@ -504,7 +504,7 @@ internal sealed partial class DocumentConverter
             immunization.Performer.Add(new Immunization.PerformerComponent
             {
                 Actor = performer,
-                Function = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-0443", "AP", "Administering Provider"),
+                Function = ConversionContext.Coded("http://terminology.hl7.org/CodeSystem/v2-0443", "AP", "Administering Provider"),
             });
         }
 

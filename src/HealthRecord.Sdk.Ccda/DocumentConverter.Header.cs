@@ -100,7 +100,7 @@ internal sealed partial class DocumentConverter
                 Telecom = _ctx.Telecoms(guardian.Es("telecom")),
                 Address = _ctx.Addresses(guardian.Es("addr")).FirstOrDefault(),
             };
-            contact.Relationship.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-0131", "N", "Next-of-Kin"));
+            contact.Relationship.Add(ConversionContext.Coded("http://terminology.hl7.org/CodeSystem/v2-0131", "N", "Next-of-Kin"));
             if (_ctx.Concept(guardian.E("code")) is { } relation)
             {
                 contact.Relationship.Add(relation);
@@ -319,7 +319,7 @@ internal sealed partial class DocumentConverter
         {
             resource.Participant.Add(new Encounter.ParticipantComponent
             {
-                Type = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "PPRF", "primary performer")],
+                Type = [ConversionContext.Coded("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "PPRF", "primary performer")],
                 Individual = responsible,
             });
         }

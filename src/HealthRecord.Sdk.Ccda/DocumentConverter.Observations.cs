@@ -22,7 +22,7 @@ internal sealed partial class DocumentConverter
                 "nullified" => DiagnosticReport.DiagnosticReportStatus.EnteredInError,
                 _ => DiagnosticReport.DiagnosticReportStatus.Unknown,
             },
-            Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-0074", "LAB", "Laboratory")],
+            Category = [ConversionContext.Coded("http://terminology.hl7.org/CodeSystem/v2-0074", "LAB", "Laboratory")],
             Code = _ctx.RequiredConcept(organizer.E("code"), Cda.Clean(organizer.E("code").E("originalText")?.Value)),
             Subject = _ctx.PatientReference,
             Effective = _ctx.Effective(organizer.E("effectiveTime")),
@@ -70,8 +70,8 @@ internal sealed partial class DocumentConverter
         {
             Identifier = _ctx.Identifiers(organizer.Es("id")),
             Status = ObservationStatus(organizer.E("statusCode").A("code")),
-            Category = [new CodeableConcept(ObservationCategory, "vital-signs", "Vital Signs")],
-            Code = new CodeableConcept(CodeSystems.Loinc, "85353-1", "Vital signs, weight, height, head circumference, oxygen saturation and BMI panel"),
+            Category = [ConversionContext.Coded(ObservationCategory, "vital-signs", "Vital Signs")],
+            Code = ConversionContext.Coded(CodeSystems.Loinc, "85353-1", "Vital signs, weight, height, head circumference, oxygen saturation and BMI panel"),
             Subject = _ctx.PatientReference,
             Effective = _ctx.Effective(organizer.E("effectiveTime")),
         };
@@ -248,19 +248,19 @@ internal sealed partial class DocumentConverter
         var value = observation.E("value");
         if (observation.HasTemplate(T + "78") || code == "72166-2")
         {
-            return ConvertObservation(observation, kind, "social-history", new CodeableConcept(CodeSystems.Loinc, "72166-2", "Tobacco smoking status"));
+            return ConvertObservation(observation, kind, "social-history", ConversionContext.Coded(CodeSystems.Loinc, "72166-2", "Tobacco smoking status"));
         }
 
         if (observation.HasTemplate("2.16.840.1.113883.10.20.15.3.8") || (code == "ASSERTION" && value.A("code") == "77386006"))
         {
-            var pregnancy = ConvertObservation(observation, kind, "social-history", new CodeableConcept(CodeSystems.Loinc, "82810-3", "Pregnancy status"));
+            var pregnancy = ConvertObservation(observation, kind, "social-history", ConversionContext.Coded(CodeSystems.Loinc, "82810-3", "Pregnancy status"));
             if (pregnancy is not null)
             {
                 foreach (var edd in observation.Related("REFR").Where(o => o.E("code").A("code") == "11778-8"))
                 {
                     if (_ctx.DateTimeOf(edd.E("value")) is { } date)
                     {
-                        pregnancy.Component.Add(new Observation.ComponentComponent { Code = new CodeableConcept(CodeSystems.Loinc, "11778-8", "Delivery date Estimated"), Value = date });
+                        pregnancy.Component.Add(new Observation.ComponentComponent { Code = ConversionContext.Coded(CodeSystems.Loinc, "11778-8", "Delivery date Estimated"), Value = date });
                     }
                 }
             }

@@ -110,7 +110,7 @@ internal sealed partial class DocumentConverter
 
         if (component.Entry.Count == 0 && component.Text is null && component.Section.Count == 0)
         {
-            component.EmptyReason = new CodeableConcept("http://terminology.hl7.org/CodeSystem/list-empty-reason", "unavailable", "Unavailable");
+            component.EmptyReason = ConversionContext.Coded("http://terminology.hl7.org/CodeSystem/list-empty-reason", "unavailable", "Unavailable");
         }
 
         return component;
@@ -143,7 +143,7 @@ internal sealed partial class DocumentConverter
             Custodian = custodian,
             Description = title,
         };
-        reference.Category.Add(new CodeableConcept("http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category", "clinical-note", "Clinical Note"));
+        reference.Category.Add(ConversionContext.Coded("http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category", "clinical-note", "Clinical Note"));
         if (effective is { Length: > 10 })
         {
             reference.DateElement = new Instant(DateTimeOffset.Parse(effective, System.Globalization.CultureInfo.InvariantCulture));
