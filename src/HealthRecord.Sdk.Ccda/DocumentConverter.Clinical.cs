@@ -121,21 +121,25 @@ internal sealed partial class DocumentConverter
 
         var narrative = _ctx.Text(observation.E("text")) ?? (concern is null ? null : _ctx.Text(concern.E("text")));
         var negated = observation.Negated() || (concern is not null && concern.Negated() && observation == concern);
-        if (negated && substance?.Coding.Count > 0)
+        var generic = substance is not null && substance.Coding.Count > 0 && substance.Coding.All(c => c.System == CodeSystems.Snomed && GenericSubstances.Contains(c.Code));
+        if (negated && substance?.Coding.Count > 0 && !generic)
         {
             allergy.Code = substance;
             allergy.VerificationStatus = new CodeableConcept(AllergyVerification, "refuted");
         }
         else if (negated || (substance?.Coding.Count is null or 0 && IsNoKnownText(substance?.Text ?? narrative)))
         {
+            // "No known (drug/food/environmental) allergies": negated, or a substance that is only a generic class.
+            var drugClass = generic && substance!.Coding[0].Code is "410942007" or "373873005";
             allergy.Code = type switch
             {
+                _ when drugClass => ConversionContext.Coded(CodeSystems.Snomed, "409137002", "No known drug allergy"),
                 "416098002" or "419511003" or "59037007" => ConversionContext.Coded(CodeSystems.Snomed, "409137002", "No known drug allergy"),
                 "414285001" or "235719002" or "418471000" => ConversionContext.Coded(CodeSystems.Snomed, "429625007", "No known food allergy"),
-                "426232007" or "419199007" when type == "426232007" => ConversionContext.Coded(CodeSystems.Snomed, "428607008", "No known environmental allergy"),
+                "426232007" => ConversionContext.Coded(CodeSystems.Snomed, "428607008", "No known environmental allergy"),
                 _ => ConversionContext.Coded(CodeSystems.Snomed, "716186003", "No known allergy"),
             };
-            allergy.Code.Text = substance?.Text ?? narrative;
+            allergy.Code.Text = generic ? narrative : substance?.Text ?? narrative;
             allergy.VerificationStatus = new CodeableConcept(AllergyVerification, "confirmed");
             allergy.ClinicalStatus = new CodeableConcept(AllergyClinical, "active");
             return _ctx.Add(allergy, observation);
@@ -235,6 +239,9 @@ internal sealed partial class DocumentConverter
 
         return _ctx.Add(allergy, observation);
     }
+
+    /// <summary>SNOMED codes of substance classes, not substances: "substance", "drug or medicament", "pharmaceutical product".</summary>
+    private static readonly HashSet<string?> GenericSubstances = new(StringComparer.Ordinal) { "105590001", "410942007", "373873005" };
 
     private static AllergyIntolerance.AllergyIntoleranceSeverity? Severity(XElement? severity) => severity.E("value").A("code") switch
     {
