@@ -127,11 +127,16 @@ public sealed class CcdaConverter
         var converter = new DocumentConverter(context);
         converter.Convert(content);
 
-        var resources = context.Resources.Select(r => r.Resource).ToList();
+        // The converter shares element instances (the patient reference, practitioner references) between resources;
+        // each resource gets its own copy so that callers (and the pipeline, which rewrites references in place) can
+        // change one resource without changing another.
+        var resources = new List<Hl7.Fhir.Model.Resource>(context.Resources.Count);
         var locations = new Dictionary<Hl7.Fhir.Model.Resource, string>(ReferenceEqualityComparer.Instance);
         foreach (var (resource, xpath) in context.Resources)
         {
-            locations[resource] = xpath;
+            var copy = Hl7.Fhir.Model.BaseExtensions.DeepCopy(resource);
+            resources.Add(copy);
+            locations[copy] = xpath;
         }
 
         var counts = resources.GroupBy(r => r.TypeName, StringComparer.Ordinal)
