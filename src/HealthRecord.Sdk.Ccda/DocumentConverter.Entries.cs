@@ -31,9 +31,11 @@ internal sealed partial class DocumentConverter
             return false;
         }
 
-        if (kind is not (SectionKind.Allergies or SectionKind.Problems or SectionKind.Medications or SectionKind.Immunizations) && IsNegatedPlaceholder(statement))
+        if (kind is not (SectionKind.Allergies or SectionKind.Problems or SectionKind.Medications or SectionKind.Immunizations) && IsNegatedPlaceholder(statement)
+            || statement.Name.LocalName == "organizer" && IsPlaceholderOrganizer(statement))
         {
-            var said = _ctx.Text(statement.E("text")) ?? _ctx.Text(statement.E("code").E("originalText"));
+            var said = _ctx.Text(statement.E("text")) ?? _ctx.Text(statement.E("code").E("originalText"))
+                ?? statement.Es("component").Select(c => c.Statement()).Select(c => _ctx.Text(c.E("text"))).FirstOrDefault(t => t is not null);
             _ctx.Skip(entry, kind, "The entry states that nothing is recorded (negationInd=\"true\" and no code)" + (said is null ? "." : $": \"{said}\"."));
             return false;
         }
@@ -360,6 +362,19 @@ internal sealed partial class DocumentConverter
         var coded = code.A("code") is not null || code.Es("translation").Any(t => t.A("code") is not null);
         var valued = statement.Es("value").Any(v => v.A("code") is not null || v.A("value") is not null);
         return !coded && !valued;
+    }
+
+    /// <summary>An organizer with no code whose components all say "nothing recorded" (or that has no components).</summary>
+    private static bool IsPlaceholderOrganizer(XElement organizer)
+    {
+        var code = organizer.E("code");
+        if (code.A("code") is not null || code.Es("translation").Any(t => t.A("code") is not null))
+        {
+            return false;
+        }
+
+        var components = organizer.Es("component").Select(c => c.Statement()).ToList();
+        return components.All(c => c is null || c.NullFlavor() is not null || IsNegatedPlaceholder(c));
     }
 
     private static bool IsEvent(XElement statement) => statement.A("moodCode") is null or "EVN";
