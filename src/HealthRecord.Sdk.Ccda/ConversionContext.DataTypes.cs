@@ -151,6 +151,12 @@ internal sealed partial class ConversionContext
             return null;
         }
 
+        if (digits.Length >= 4 && int.Parse(digits[..4], CultureInfo.InvariantCulture) < 1800)
+        {
+            Warn(ts, $"The time '{value}' lies before 1800, a placeholder rather than a date; it was not converted.");
+            return null;
+        }
+
         var padded = digits.PadRight(14, '0');
         if (digits.Length >= 6 && padded[4..6] == "00")
         {

@@ -50,6 +50,11 @@ internal sealed partial class DocumentConverter
                     }
                 }
             }
+            else if (component.Name.LocalName is "procedure" or "act")
+            {
+                // Some vendors describe the test itself (or the specimen collection) as a procedure beside the results.
+                ConvertProcedure(component, kind);
+            }
             else
             {
                 _ctx.Warn(component, $"A {component.Name.LocalName} inside a result organizer is not a result observation; it was not converted.");

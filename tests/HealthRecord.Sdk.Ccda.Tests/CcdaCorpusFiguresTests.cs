@@ -14,6 +14,7 @@ public class CcdaCorpusFiguresTests(ITestOutputHelper output)
         var entries = 0;
         var converted = 0;
         var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        var warnings = new Dictionary<string, int>(StringComparer.Ordinal);
         var kinds = new Dictionary<string, (int Entries, int Converted)>(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(Corpus.PathOf("ccda"), "*.xml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
@@ -26,6 +27,12 @@ public class CcdaCorpusFiguresTests(ITestOutputHelper output)
             {
                 kinds.TryGetValue(section.Kind, out var k);
                 kinds[section.Kind] = (k.Entries + section.Entries, k.Converted + section.Converted);
+            }
+
+            foreach (var w in report.Warnings)
+            {
+                var key = "warning: " + (w.Message.Length > 40 ? w.Message[..40] : w.Message);
+                warnings[key] = warnings.GetValueOrDefault(key) + 1;
             }
 
             foreach (var n in report.NotConverted)
@@ -48,6 +55,11 @@ public class CcdaCorpusFiguresTests(ITestOutputHelper output)
         foreach (var (reason, count) in reasons.OrderByDescending(r => r.Value))
         {
             output.WriteLine($"{count,5} {reason}");
+        }
+
+        foreach (var (warning, count) in warnings.OrderByDescending(r => r.Value))
+        {
+            output.WriteLine($"{count,5} {warning}");
         }
 
         Assert.Equal(64, documents);
