@@ -197,6 +197,18 @@ public class CcdaConverterTests
     }
 
     [Fact]
+    public void Convert_PlaceholderDate_IsDataAbsentNotYearOne()
+    {
+        var result = ConvertXml(MiniCda.Document("", effectiveTime: "00010101000000"));
+
+        var composition = Assert.Single(result.Resources.OfType<Composition>());
+        Assert.Null(composition.Date);
+        Assert.Contains(composition.DateElement.Extension, e => e.Url == "http://hl7.org/fhir/StructureDefinition/data-absent-reason");
+        Assert.Contains(result.Report.Warnings, w => w.Message.Contains("placeholder", StringComparison.Ordinal));
+        FhirJson.Parse(FhirJson.Serialize(composition));
+    }
+
+    [Fact]
     public void Convert_ResultWithUnitsAndRange_MapsQuantityAndReferenceRange()
     {
         var entry = """

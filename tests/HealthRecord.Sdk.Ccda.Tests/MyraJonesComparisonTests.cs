@@ -96,6 +96,19 @@ public class MyraJonesComparisonTests(ITestOutputHelper output)
         Assert.Equal(ExplainedOursOnly.Keys.Order(StringComparer.Ordinal), oursOnly.Select(o => $"{o.Key} ({string.Join(", ", o.Value)})"));
     }
 
+    [CorpusFact]
+    public void Convert_MyraJones_KeepsEncounterDiagnosisOnTheEncounter()
+    {
+        using var stream = File.OpenRead(Corpus.PathOf("ccda/HL7-ccda-on-fhir/Myra_Jones_v2.xml"));
+        var resources = new CcdaConverter().Convert(stream, "Myra_Jones_v2.xml").Resources;
+
+        var encounter = Assert.Single(resources.OfType<Encounter>(), e => e.Type.Any(t => t.Coding.Any(c => c.Code == "99213")));
+        var diagnosis = Assert.Single(encounter.Diagnosis);
+        var condition = Assert.Single(resources.OfType<Condition>(), c => "Condition/" + c.Id == diagnosis.Condition.Reference);
+        Assert.Equal("64109004", condition.Code!.Coding.First().Code);
+        Assert.Equal("encounter-diagnosis", condition.Category.Single().Coding.Single().Code);
+    }
+
     private static readonly string[] Categories = ["problems", "allergies", "medications", "immunizations", "results"];
 
     private static Dictionary<string, HashSet<string>> Categorise(IEnumerable<Resource> resources)
