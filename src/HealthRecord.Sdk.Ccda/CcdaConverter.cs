@@ -125,7 +125,16 @@ public sealed class CcdaConverter
         var documentKey = ConversionContext.IdKey(root) ?? "sha256:" + Convert(SHA256.HashData(content.Span));
         var context = new ConversionContext(document, _options, documentKey);
         var converter = new DocumentConverter(context);
-        converter.Convert(content);
+        try
+        {
+            converter.Convert(content);
+        }
+        catch (Exception ex) when (ex is not (HealthRecordException or OperationCanceledException or OutOfMemoryException))
+        {
+            // A document shape the converter does not cope with must not take the host down; say which document.
+            throw new SourceReadException(HealthRecordErrorCode.MalformedContent, sourceName, documentName,
+                $"The document could not be converted ({ex.GetType().Name}); please report it with the document's structure (not its data).", ex);
+        }
 
         // The converter shares element instances (the patient reference, practitioner references) between resources;
         // each resource gets its own copy so that callers (and the pipeline, which rewrites references in place) can

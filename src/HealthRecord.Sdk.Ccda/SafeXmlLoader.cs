@@ -32,7 +32,7 @@ internal static class SafeXmlLoader
             // First pass: stream through the document enforcing the structural limits, so that nothing heavy is
             // built for hostile input. Second pass: build the tree with the same safe settings.
             Scan(content, options, sourceName, location);
-            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            using var stream = Open(content);
             using var reader = XmlReader.Create(stream, Settings(options));
             return XDocument.Load(reader, LoadOptions.None);
         }
@@ -57,9 +57,14 @@ internal static class SafeXmlLoader
         }
     }
 
+    private static MemoryStream Open(ReadOnlyMemory<byte> content) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment) && segment.Array is not null
+            ? new MemoryStream(segment.Array, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
+
     private static void Scan(ReadOnlyMemory<byte> content, CcdaOptions options, string sourceName, string location)
     {
-        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        using var stream = Open(content);
         using var reader = XmlReader.Create(stream, Settings(options));
         var info = (IXmlLineInfo)reader;
         while (reader.Read())
