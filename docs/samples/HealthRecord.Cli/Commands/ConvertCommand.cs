@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Text.Json;
 using HealthRecord.Cli.Infrastructure;
+using HealthRecord.Sdk.Ccda;
 using HealthRecord.Sdk.Fhir;
+using HealthRecord.Sdk.Hl7V2.Conversion;
 using HealthRecord.Sdk.Sources;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
@@ -47,10 +49,48 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
         }
 
         await using var services = SdkHost.Build(store: null);
+        var content = await File.ReadAllBytesAsync(settings.Path, cancellationToken);
+        var head = content[..Math.Min(content.Length, 4096)];
+        var format = services.GetServices<ISourceDocumentReader>().FirstOrDefault(r => r.CanRead(head))?.Format;
+
+        // C-CDA and HL7 v2 have converters with reports of their own (sections and entries; segments).
+        switch (format)
+        {
+            case "ccda":
+            {
+                var converted = new CcdaConverter().Convert(content, System.IO.Path.GetFileName(settings.Path));
+                await WriteBundleAsync(settings.Out, converted.ToBundle(), cancellationToken);
+                if (settings.Report is not null)
+                {
+                    await File.WriteAllTextAsync(settings.Report, converted.Report.ToJson(), cancellationToken);
+                }
+
+                PrintCounts(format, converted.Report.ResourceCounts);
+                console.MarkupLineInterpolated($"{converted.Report.ConvertedEntryCount} of {converted.Report.EntryCount} section entries converted ({converted.Report.ConvertedPercent}%); {converted.Report.NotConverted.Count} not converted, each with its XPath and reason in the report.");
+                Written(settings);
+                return CliApp.Success;
+            }
+
+            case "hl7v2":
+            {
+                var results = Hl7V2Converter.Convert(System.Text.Encoding.UTF8.GetString(content));
+                await WriteBundleAsync(settings.Out, Hl7V2ConversionResult.ToBundle(results), cancellationToken);
+                if (settings.Report is not null)
+                {
+                    await using var stream = File.Create(settings.Report);
+                    await JsonSerializer.SerializeAsync(stream, results.Select(r => r.Report).ToList(), ReportJson, cancellationToken);
+                }
+
+                PrintCounts(format, results.SelectMany(r => r.Resources).GroupBy(r => r.TypeName).ToDictionary(g => g.Key, g => g.Count()));
+                console.MarkupLineInterpolated($"{results.Count} messages; {results.Sum(r => r.Report.Skipped.Count())} segments skipped, each with its reason in the report.");
+                Written(settings);
+                return CliApp.Success;
+            }
+        }
+
         var adapter = services.GetServices<IEmrSourceAdapter>().OfType<FileSystemSourceAdapter>().Single();
-        var request = new SourceRequest("input", settings.Path);
         SourceDocumentResult? document = null;
-        await foreach (var d in adapter.ReadAsync(request, cancellationToken))
+        await foreach (var d in adapter.ReadAsync(new SourceRequest("input", settings.Path), cancellationToken))
         {
             document = d;
         }
@@ -69,33 +109,49 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
             bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = r.FullUrl, Resource = r.Resource });
         }
 
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(settings.Out));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        await File.WriteAllTextAsync(settings.Out, FhirJson.Serialize(bundle, pretty: true) + "\n", cancellationToken);
+        await WriteBundleAsync(settings.Out, bundle, cancellationToken);
         var counts = records.Where(r => r.Resource is not null).GroupBy(r => r.ResourceType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
         var rejected = records.Where(r => r.Rejection is not null).Select(r => new ReportItem(r.Location, r.SourceReference, r.Rejection!.Code.ToString(), r.Rejection.Reason)).ToList();
         var warnings = records.SelectMany(r => r.Warnings.Select(w => new ReportItem(r.Location, r.SourceReference, "Warning", w))).ToList();
         await WriteReportAsync(settings.Report, new ConversionReport(settings.Path, document?.Format, counts, rejected, warnings), cancellationToken);
 
-        var table = new Table().AddColumns("resource type", "converted");
-        foreach (var (type, count) in counts)
-        {
-            table.AddRow(type, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        console.MarkupLineInterpolated($"Read [bold]{settings.Path}[/] as {document?.Format ?? "?"}:");
-        console.Write(table);
+        PrintCounts(document?.Format, counts);
         foreach (var r in rejected.Take(20))
         {
             console.MarkupLineInterpolated($"[yellow]not converted[/] {r.Location}: {r.Message}");
         }
 
-        console.MarkupLineInterpolated($"{warnings.Count} warnings. Bundle written to [green]{settings.Out}[/]{(settings.Report is null ? "" : $", report to {settings.Report}")}.");
+        console.MarkupLineInterpolated($"{warnings.Count} warnings.");
+        Written(settings);
         return CliApp.Success;
+    }
+
+    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private void PrintCounts(string? format, IReadOnlyDictionary<string, int> counts)
+    {
+        var table = new Table().AddColumns("resource type", "converted");
+        foreach (var (type, count) in counts.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            table.AddRow(type, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        console.MarkupLineInterpolated($"Read as [bold]{format ?? "?"}[/]:");
+        console.Write(table);
+    }
+
+    private void Written(Settings settings) =>
+        console.MarkupLineInterpolated($"Bundle written to [green]{settings.Out}[/]{(settings.Report is null ? "" : $", report to {settings.Report}")}.");
+
+    private static async Task WriteBundleAsync(string path, Bundle bundle, CancellationToken cancellationToken)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        await File.WriteAllTextAsync(path, FhirJson.Serialize(bundle, pretty: true) + "\n", cancellationToken);
     }
 
     private static async Task WriteReportAsync(string? path, ConversionReport report, CancellationToken cancellationToken)
@@ -106,7 +162,7 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
         }
 
         await using var stream = File.Create(path);
-        await JsonSerializer.SerializeAsync(stream, report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }, cancellationToken);
+        await JsonSerializer.SerializeAsync(stream, report, ReportJson, cancellationToken);
     }
 
     /// <summary>The conversion report.</summary>
