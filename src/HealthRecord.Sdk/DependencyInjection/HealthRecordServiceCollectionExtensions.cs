@@ -52,6 +52,7 @@ public static class HealthRecordServiceCollectionExtensions
         services.TryAddSingleton<IPatientMatcher, SinglePersonMatcher>();
         services.TryAddSingleton<IEhrStore>(sp => new InMemoryEhrStore(sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IEhrAggregator, EhrAggregator>();
+        services.AddConsentDefaults();
         return services;
     }
 }
