@@ -4,8 +4,8 @@ namespace HealthRecord.Sdk.Security;
 public sealed class SecurityLabelingOptions
 {
     /// <summary>The rule sets the built-in labeler applies.</summary>
-    /// <value>The default is <see cref="SensitivityRuleSet.BuiltIn"/>: <c>ds4p-core</c> and <c>asu-shares</c>.</value>
-    public IList<SensitivityRuleSet> RuleSets { get; } = [.. SensitivityRuleSet.BuiltIn()];
+    /// <value>The default is <see cref="SensitivityRuleSet.Core"/>; <see cref="SensitivityRuleSet.AsuShares"/> is shipped but opt-in.</value>
+    public IList<SensitivityRuleSet> RuleSets { get; } = [SensitivityRuleSet.Core];
 
     /// <summary>
     /// Whether a record that refers to a sensitive record gets its sensitivity labels (a medication whose reason is

@@ -145,6 +145,21 @@ public sealed class SensitivityRuleSet
     /// <returns><c>ds4p-core</c> (HealthRecord.Sdk, Apache-2.0) and <c>asu-shares</c> (ASU SHARES, Apache-2.0).</returns>
     public static IReadOnlyList<SensitivityRuleSet> BuiltIn() => BuiltInSets.Value;
 
+    /// <summary>
+    /// The SDK's own DS4P rules (ICD-10-CM categories, SNOMED CT, LOINC and RxNorm codes for substance use, mental
+    /// health, HIV, sexually transmitted disease, violence, reproductive health and genetic data, and the
+    /// sensitivity-to-confidentiality rules). Applied by default.
+    /// </summary>
+    public static SensitivityRuleSet Core => BuiltInSets.Value[0];
+
+    /// <summary>
+    /// The ASU SHARES rule set (Apache-2.0): about 2,600 RxNorm codes of opioids and other controlled substances,
+    /// plus LOINC and SNOMED CT codes for SHARES categories. Not applied by default (it labels every opioid analgesic
+    /// prescription SUD); add it with <c>options.RuleSets.Add(SensitivityRuleSet.AsuShares)</c>. Its two test rules
+    /// and its machine-generated "synthea-sud" rule (which lists vital-sign LOINC codes) are left out.
+    /// </summary>
+    public static SensitivityRuleSet AsuShares => BuiltInSets.Value[1];
+
     private static readonly Lazy<IReadOnlyList<SensitivityRuleSet>> BuiltInSets = new(() =>
     [
         LoadEmbedded("ds4p-core.json", "ds4p-core"),
@@ -153,6 +168,7 @@ public sealed class SensitivityRuleSet
             "asu-shares",
             "ASU SHARES Rule Set, https://github.com/asushares/cds src/data/sensitivity-rules.json at bb3842172affe59b49040cf6c861b284460f76b4",
             "Apache-2.0",
+            "synthea-sud",
             "patient-11",
             "test-rule-delete-me"),
     ]);
