@@ -31,6 +31,15 @@ internal sealed class ProvisionMatcher(ConsentOptions options, ResourceGraph gra
         ["HRESCH"] = ["RESEARCH"],
     };
 
+    // Types whose records have a clinical date (ClinicalDates); an undated one of these is "unknown", others are never in a data period.
+    private static readonly HashSet<string> DatedTypes = new(StringComparer.Ordinal)
+    {
+        "Observation", "Condition", "Encounter", "Procedure", "Immunization", "MedicationRequest", "MedicationStatement",
+        "MedicationAdministration", "MedicationDispense", "DiagnosticReport", "AllergyIntolerance", "DocumentReference",
+        "Composition", "CarePlan", "CareTeam", "Goal", "Claim", "ExplanationOfBenefit", "ImagingStudy", "ServiceRequest",
+        "FamilyMemberHistory", "Coverage", "Provenance",
+    };
+
     private readonly ResourceGraph.Node? _recipient = request.Recipient.Reference is { } r ? graph.Resolve(new ResourceReference(r)) : null;
 
     public DateTimeOffset Now => now;
@@ -98,7 +107,7 @@ internal sealed class ProvisionMatcher(ConsentOptions options, ResourceGraph gra
             return MatchResult.Fail("code");
         }
 
-        if (!Check("dataPeriod", p.DataPeriod is not null, () => facts.ClinicalDate is { } d ? InPeriod(p.DataPeriod!, d) : deny))
+        if (!Check("dataPeriod", p.DataPeriod is not null, () => facts.ClinicalDate is { } d ? InPeriod(p.DataPeriod!, d) : deny && DatedTypes.Contains(facts.Resource.TypeName)))
         {
             return MatchResult.Fail("dataPeriod");
         }
@@ -235,7 +244,7 @@ internal sealed class ProvisionMatcher(ConsentOptions options, ResourceGraph gra
         return data.Meaning switch
         {
             FhirConsent.ConsentDataMeaning.Instance => self == target,
-            FhirConsent.ConsentDataMeaning.Related => self == target || (self is not null && target.Out.Any(e => e.Target == self)),
+            FhirConsent.ConsentDataMeaning.Related => self == target || (self is not null && self.Resource is not Patient && target.Out.Any(e => e.Target == self)),
             FhirConsent.ConsentDataMeaning.Dependents => self == target || (self is not null && DependsOn(self, target)),
             FhirConsent.ConsentDataMeaning.Authoredby => facts.Authors.Contains(target) || facts.Authors.Any(a => Affiliated(a, target)),
             _ => self == target,

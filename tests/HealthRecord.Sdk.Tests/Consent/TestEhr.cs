@@ -76,7 +76,7 @@ internal static class TestEhr
         return bundle;
     }
 
-    public static FhirConsent Consent(string name, FhirConsent.provisionComponent provision, string dateTime = "2020-01-01", string? policy = null) => new()
+    public static FhirConsent MakeConsent(string name, FhirConsent.provisionComponent provision, string dateTime = "2020-01-01", string? policy = null) => new()
     {
         Id = name,
         Status = FhirConsent.ConsentState.Active,
