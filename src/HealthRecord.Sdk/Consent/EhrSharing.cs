@@ -64,6 +64,10 @@ public sealed class EhrSharing : IEhrSharing
         var graph = ConsentEvaluator.BuildGraph(labelled, request);
         var kept = new Disclosure(graph, decisions).Build(labelled.Entry.Where(e => e.Resource is not null).Select(e => (e.FullUrl, e.Resource!)));
 
+        // Relabel what is disclosed, over the disclosure alone: a label a record only inherited from a withheld record
+        // would restate what was withheld.
+        _labeling.LabelInPlace(new ResourceGraph(kept.Select(k => (k.Resource, k.FullUrl))));
+
         var keys = kept.Select(k => $"{k.Resource.TypeName}/{k.Resource.Id}").ToList();
         var bundleId = EhrIds.From(
         [
