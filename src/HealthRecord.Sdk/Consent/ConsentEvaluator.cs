@@ -75,7 +75,8 @@ public sealed class ConsentEvaluator : IConsentEvaluator
         }
 
         var decisions = new List<RecordDecision>();
-        foreach (var node in graph.Nodes.Take(ehr.Entry.Count(e => e.Resource is not null)))
+        var directory = new HashSet<Resource>(request.Directory, ReferenceEqualityComparer.Instance);
+        foreach (var node in graph.Nodes.Where(n => !directory.Contains(n.Resource)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var facts = new RecordFacts(node.Key, node.Resource, node, graph);

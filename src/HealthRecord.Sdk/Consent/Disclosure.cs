@@ -19,12 +19,13 @@ internal sealed class Disclosure(ResourceGraph graph, IReadOnlyDictionary<string
     {
         var kept = new List<(string?, Resource)>();
         var droppedProvenance = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (fullUrl, resource) in entries)
         {
             var key = $"{resource.TypeName}/{resource.Id}";
-            if (!decisions.TryGetValue(key, out var decision) || decision.Decision != ConsentDecision.Permit)
+            if (!seen.Add(key) || !decisions.TryGetValue(key, out var decision) || decision.Decision != ConsentDecision.Permit)
             {
-                continue;
+                continue; // a second resource with the same Type/id was never evaluated on its own: it is not disclosed
             }
 
             var touched = Clean(resource, key);

@@ -289,4 +289,30 @@ public class EhrSharingTests
         Assert.Equal(["Observation/f206", "Patient/52"], result.Disclosure.Entry.Select(e => $"{e.Resource!.TypeName}/{e.Resource.Id}").Order());
         Assert.Equal(["Observation/f204"], result.Withheld);
     }
+
+    [Fact]
+    public async Task ShareAsync_TwoResourcesWithOneId_DisclosesOnlyTheEvaluatedOne()
+    {
+        var ehr = Bundle(Patient(), Condition("dup", Icd10, "J45.909", "Asthma"));
+        var twin = Condition("dup", Icd10, "F11.20", "Opioid dependence"); // same Type/id, sensitive content
+        ehr.Entry.Add(new Bundle.EntryComponent { FullUrl = "urn:uuid:other", Resource = twin });
+        using var sp = Services();
+        var consent = MakeConsent("c", Provision(PT.Permit, Provision(PT.Deny).WithLabel("ETH")));
+
+        var result = await sp.GetRequiredService<IEhrSharing>().ShareAsync(ehr, Request(Urn("clinic"), "TREAT", consent));
+
+        Assert.Single(result.Disclosure.Entry, e => e.Resource is Condition);
+        AssertNoTrace(result.Disclosure, "Opioid dependence");
+    }
+
+    [Fact]
+    public async Task ShareAsync_EmptyBundle_DisclosesNothingAndAuditsIt()
+    {
+        using var sp = Services();
+
+        var result = await sp.GetRequiredService<IEhrSharing>().ShareAsync(new Bundle { Type = Hl7.Fhir.Model.Bundle.BundleType.Collection }, Request(Urn("clinic")));
+
+        Assert.Empty(result.Disclosure.Entry);
+        Assert.Equal(AuditEvent.AuditEventOutcome.N4, Assert.Single(result.AuditEvents).Outcome);
+    }
 }
