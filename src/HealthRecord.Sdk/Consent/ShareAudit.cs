@@ -51,6 +51,15 @@ internal static class ShareAudit
             return events;
         }
 
+        var fullUrls = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in ehr.Entry)
+        {
+            if (entry.Resource is { } r && entry.FullUrl is not null)
+            {
+                fullUrls.TryAdd($"{r.TypeName}/{r.Id}", entry.FullUrl);
+            }
+        }
+
         foreach (var d in evaluation.Decisions)
         {
             var e = Event(
@@ -63,7 +72,7 @@ internal static class ShareAudit
             e.Subtype.Add(new Coding(Lifecycle, d.Decision == ConsentDecision.Permit ? "disclose" : "access", d.Decision == ConsentDecision.Permit ? "Disclose Record Lifecycle Event" : "Access/View Record Lifecycle Event"));
             e.Entity.Add(new AuditEvent.EntityComponent
             {
-                What = RecordReference(d.Record, ehr),
+                What = RecordReference(d.Record, fullUrls),
                 Type = new Coding(EntityType, "2", "System Object"),
                 Role = new Coding(ObjectRole, "4", "Domain Resource"),
                 Description = d.Decisive.ProvisionPath is null ? d.Decisive.Authority : $"{d.Decisive.Authority} {d.Decisive.ProvisionPath} [{d.Decisive.Attribute}]",
@@ -138,13 +147,12 @@ internal static class ShareAudit
         }
     }
 
-    private static ResourceReference RecordReference(string record, Bundle ehr)
+    private static ResourceReference RecordReference(string record, Dictionary<string, string> fullUrls)
     {
         var hash = record.IndexOf('#', StringComparison.Ordinal);
         var key = hash < 0 ? record : record[..hash];
         var slash = key.IndexOf('/', StringComparison.Ordinal);
-        var entry = ehr.Entry.FirstOrDefault(e => e.Resource is { } r && $"{r.TypeName}/{r.Id}" == key);
-        var reference = entry?.FullUrl ?? key;
+        var reference = fullUrls.GetValueOrDefault(key) ?? key;
         return new ResourceReference(hash < 0 ? reference : reference + record[hash..]) { Type = slash > 0 ? key[..slash] : null };
     }
 }

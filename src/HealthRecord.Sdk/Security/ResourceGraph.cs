@@ -12,6 +12,7 @@ internal sealed class ResourceGraph
 {
     private readonly Dictionary<string, Node> _byKey = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Type, string System, string Value), Node> _byIdentifier = [];
+    private List<string>? _types;
 
     public ResourceGraph(IEnumerable<(Resource Resource, string? FullUrl)> entries)
     {
@@ -112,7 +113,7 @@ internal sealed class ResourceGraph
         return Resolve(reference)?.Resource;
     }
 
-    private IEnumerable<string> Types() => _byIdentifier.Keys.Select(k => k.Type).Distinct(StringComparer.Ordinal);
+    private IEnumerable<string> Types() => _types ??= [.. _byIdentifier.Keys.Select(k => k.Type).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     internal sealed class Node(string key, string? fullUrl, Resource resource, int index)
     {
