@@ -325,6 +325,12 @@ public sealed class ConsentEvaluator : IConsentEvaluator
 
     private IEnumerable<ConsentObligation> InlineObligations(RecordFacts facts, IReadOnlyList<(FhirConsent Consent, string Authority, DateTimeOffset? Recorded)> consents, AccessRequest request, ProvisionMatcher matcher, ResourceGraph graph)
     {
+        // DS4P: a resource with inline labels carries the PROCESSINLINELABEL label; only those are searched.
+        if (!facts.Labels.Any(l => l.Code == "PROCESSINLINELABEL"))
+        {
+            yield break;
+        }
+
         foreach (var (path, labels) in InlineLabels(facts.Resource, ""))
         {
             var elementFacts = new RecordFacts(facts.Key, facts.Resource, facts.Node, graph, [.. facts.Labels, .. labels]);

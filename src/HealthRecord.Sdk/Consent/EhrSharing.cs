@@ -58,15 +58,23 @@ public sealed class EhrSharing : IEhrSharing
         var now = _time.GetUtcNow();
 
         // Work on a labelled copy: labels are recomputed under the current rules, the input stays as it was.
-        var labelled = _labeling.Label(ehr);
-        var evaluation = await _evaluator.EvaluateAsync(labelled, request.Consents, request, cancellationToken).ConfigureAwait(false);
+        var labelled = (Bundle)ehr.DeepCopy();
+        var copyRequest = request with { Directory = [.. request.Directory.Select(r => (Resource)r.DeepCopy())] };
+        var graph = ConsentEvaluator.BuildGraph(labelled, copyRequest);
+        _labeling.LabelInPlace(graph);
+        var evaluation = _evaluator is ConsentEvaluator builtIn
+            ? builtIn.Evaluate(labelled, graph, request.Consents, copyRequest, cancellationToken)
+            : await _evaluator.EvaluateAsync(labelled, request.Consents, copyRequest, cancellationToken).ConfigureAwait(false);
         var decisions = evaluation.Decisions.GroupBy(d => d.Record, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var graph = ConsentEvaluator.BuildGraph(labelled, request);
         var kept = new Disclosure(graph, decisions).Build(labelled.Entry.Where(e => e.Resource is not null).Select(e => (e.FullUrl, e.Resource!)));
 
         // Relabel what is disclosed, over the disclosure alone: a label a record only inherited from a withheld record
         // would restate what was withheld.
-        _labeling.LabelInPlace(new ResourceGraph(kept.Select(k => (k.Resource, k.FullUrl))));
+        // (When nothing was withheld or changed, the labels are those already computed.)
+        if (kept.Count != labelled.Entry.Count(e => e.Resource is not null) || decisions.Values.Any(d => d.Obligations.Count > 0))
+        {
+            _labeling.LabelInPlace(new ResourceGraph(kept.Select(k => (k.Resource, k.FullUrl))));
+        }
 
         var keys = kept.Select(k => $"{k.Resource.TypeName}/{k.Resource.Id}").ToList();
         var bundleId = EhrIds.From(

@@ -24,11 +24,24 @@ internal sealed class RecordFacts
         Codes = ClinicalCodes.Of(resource, r => graph.ResolveResource(r, resource));
         CodeSet = [.. Codes];
         ClinicalDate = ClinicalDates.Of(resource);
-        foreach (var (element, reference) in ResourceReferences.Enumerate(resource))
+        if (node is not null && ReferenceEquals(node.Resource, resource))
         {
-            if (AuthorElements.Contains(element) && graph.Resolve(reference) is { } author)
+            foreach (var edge in node.Out)
             {
-                Authors.Add(author);
+                if (AuthorElements.Contains(edge.Element) && edge.Target is { } author)
+                {
+                    Authors.Add(author);
+                }
+            }
+        }
+        else
+        {
+            foreach (var (element, reference) in ResourceReferences.Enumerate(resource))
+            {
+                if (AuthorElements.Contains(element) && graph.Resolve(reference) is { } author)
+                {
+                    Authors.Add(author);
+                }
             }
         }
 
