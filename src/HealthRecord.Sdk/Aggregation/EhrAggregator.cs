@@ -264,9 +264,14 @@ public sealed class EhrAggregator : IEhrAggregator
             .OrderBy(x => x.Key, StringComparer.Ordinal)
             .ToList();
         var nodes = new List<RecordNode>(sorted.Count);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (record, key) in sorted)
         {
-            nodes.Add(new RecordNode(nodes.Count, record, key) { Rejection = record.Rejection ?? (record.Resource is null ? new SourceRejection(HealthRecordErrorCode.InvalidResource, "The reader produced no resource.") : null) });
+            // A source may hold one Type/id twice (the same file twice, a re-sent message): later copies get
+            // an occurrence suffix, in canonical order, so every node key stays unique and deterministic.
+            var plain = $"{record.SourceName}:{record.SourceReference}";
+            var occurrence = seen[plain] = seen.GetValueOrDefault(plain) + 1;
+            nodes.Add(new RecordNode(nodes.Count, record, key, occurrence == 1 ? plain : $"{plain}#{occurrence}") { Rejection = record.Rejection ?? (record.Resource is null ? new SourceRejection(HealthRecordErrorCode.InvalidResource, "The reader produced no resource.") : null) });
         }
 
         return nodes;
@@ -440,6 +445,22 @@ public sealed class EhrAggregator : IEhrAggregator
             foreach (var t in node.Targets)
             {
                 foreach (var p in nodes[t].Persons)
+                {
+                    node.Persons.Add(p);
+                }
+            }
+        }
+
+        // Reference data no record points at still belongs to the persons its document is about
+        // (a C-CDA document, a per-patient bundle).
+        var personsByDocument = nodes.Where(n => n.Resource is not null && n.Persons.Count > 0 && n.Record.DocumentId is not null)
+            .GroupBy(n => (n.Record.SourceName, n.Record.DocumentId!))
+            .ToDictionary(g => g.Key, g => g.SelectMany(n => n.Persons).Distinct().Order().ToList());
+        foreach (var node in nodes.Where(n => n.Resource is not null && n.Persons.Count == 0 && n.Record.DocumentId is not null))
+        {
+            if (personsByDocument.TryGetValue((node.Record.SourceName, node.Record.DocumentId!), out var documentPersons))
+            {
+                foreach (var p in documentPersons)
                 {
                     node.Persons.Add(p);
                 }

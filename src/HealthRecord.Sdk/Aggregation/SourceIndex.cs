@@ -114,7 +114,7 @@ internal sealed class SourceIndex
 }
 
 /// <summary>A record in the aggregation, at its canonical index.</summary>
-internal sealed class RecordNode(int index, Sources.SourceRecord record, string sortKey)
+internal sealed class RecordNode(int index, Sources.SourceRecord record, string sortKey, string key)
 {
     public int Index { get; } = index;
 
@@ -146,5 +146,6 @@ internal sealed class RecordNode(int index, Sources.SourceRecord record, string 
 
     public List<Model.EhrIssue> Issues { get; } = [];
 
-    public string Key => $"{Record.SourceName}:{Record.SourceReference}";
+    /// <summary><c>source:Type/id</c>, with <c>#n</c> for the n-th repeat of the same id in one source.</summary>
+    public string Key { get; } = key;
 }

@@ -54,6 +54,7 @@ public static class HealthRecordServiceCollectionExtensions
         services.TryAddSingleton<IPatientMatcher, ProbabilisticPatientMatcher>();
         services.TryAddSingleton<IEhrStore>(sp => new InMemoryEhrStore(sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IEhrAggregator, EhrAggregator>();
+        services.AddConsentDefaults();
         return services;
     }
 }

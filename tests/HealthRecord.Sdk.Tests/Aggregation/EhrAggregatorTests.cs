@@ -143,6 +143,21 @@ public class EhrAggregatorTests
     }
 
     [Fact]
+    public async Task AggregateAsync_SameFileTwiceInOneSource_MergesTheRepeatsWithoutError()
+    {
+        using var tmp = TestHost.TempFolder();
+        File.Copy(TestHost.SampleSources[0].Path, tmp.File("a.json"));
+        File.Copy(TestHost.SampleSources[0].Path, tmp.File("copy-of-a.json"));
+
+        var result = await TestHost.AggregateAsync([("folder", tmp.Path)]);
+
+        var ehr = Assert.Single(result.Ehrs);
+        var once = await TestHost.AggregateAsync([("folder", TestHost.SampleSources[0].Path)]);
+        Assert.Equal(once.Ehrs[0].Records.Count, ehr.Records.Count);
+        Assert.Equal(2 * once.Lineage.Count(), result.Lineage.Count());
+    }
+
+    [Fact]
     public async Task AggregateAsync_BadSources_ReportedWhileOthersAggregate()
     {
         using var tmp = TestHost.TempFolder();
