@@ -19,7 +19,8 @@ namespace HealthRecord.Sdk.Identity;
 /// <see cref="ProbabilisticPatientMatcherOptions.PossibleThreshold"/>, a possible link, which is submitted for review and never
 /// merged. Safeguards, unless an identifier (SSN, driver's licence, MRN of one system) agrees: a pair whose given name and
 /// birth date both differ is no match (relatives sharing a surname, an address and a phone); one whose given names clearly
-/// differ (twins), whose birth dates are ten or more years apart (parent and child of one name), or whose identifier of one
+/// differ (twins), whose birth dates are ten or more years apart (parent and child of one name), whose given names and birth dates both only look alike
+/// (siblings such as Jon and Joan), or whose identifier of one
 /// system differs while nothing about where they live agrees (namesakes), is at most possible. Relatives, and pairs scoring below
 /// <see cref="ProbabilisticPatientMatcherOptions.ConflictThreshold"/>, never join one person through a chain of other matches.</para>
 /// <para>Deterministic: candidates are processed in ordinal key order, so any input order gives the same persons and links.
@@ -383,7 +384,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 || FieldSpec.Get(pattern, (int)MatchField.City) <= 1
                 || FieldSpec.Get(pattern, (int)MatchField.Phone) == 0
                 || FieldSpec.Get(pattern, (int)MatchField.Email) == 0;
-            var givenDiffers = FieldSpec.Get(pattern, (int)MatchField.GivenName) == FieldSpec.GivenDifferent;
+            var givenLevel = FieldSpec.Get(pattern, (int)MatchField.GivenName);
+            var givenDiffers = givenLevel == FieldSpec.GivenDifferent;
             var birthLevel = FieldSpec.Get(pattern, (int)MatchField.BirthDate);
             var birthDiffers = birthLevel is FieldSpec.BirthDateDifferent or FieldSpec.BirthDateFar;
             string? safeguard = null;
@@ -402,6 +404,12 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             {
                 capped = true;
                 safeguard = "at most possible: birth dates ten or more years apart with no shared identifier (a parent or child?)";
+            }
+            else if (!identifierAgrees && givenLevel != FieldSpec.Missing && birthLevel != FieldSpec.Missing
+                && ((givenLevel >= 3 && birthLevel >= 1) || (givenLevel >= 2 && birthLevel >= 3)))
+            {
+                capped = true;
+                safeguard = "at most possible: both the given names and the birth dates are only alike, with no shared identifier (siblings?)";
             }
             else if (!identifierAgrees && identifierDiffers && !placeAgrees)
             {
