@@ -63,6 +63,19 @@ public class PatientComparatorTests
         });
     }
 
+    [Fact]
+    public void Similarity_WithFloor_SameAsJaroWinklerWheneverItCouldReachTheFloor()
+    {
+        var jw = new F23.StringSimilarity.JaroWinkler();
+        var word = Gen.String[Gen.Char["abcdehilmnorst"], 0, 12];
+        Gen.Select(word, word, Gen.OneOf<double>(0.8, 0.9, 0.92)).Sample((x, y, floor) =>
+        {
+            var full = x == y ? 1.0 : x.Length == 0 || y.Length == 0 ? 0 : jw.Similarity(x, y);
+            var fast = PatientComparator.Similarity(x, y, floor);
+            return fast == full || (fast == 0 && full < floor);
+        });
+    }
+
     private static PatientCandidate Make(string key, (string Given, string Family, string Birth, string Line, string Phone) v) =>
         PatientBuilder.Candidate(key, key, v.Given, v.Family, v.Birth.Length == 0 ? null : v.Birth, line: v.Line.Length == 0 ? null : v.Line, phone: v.Phone.Length == 0 ? null : v.Phone);
 
