@@ -137,6 +137,24 @@ public class ProbabilisticPatientMatcherTests
     }
 
     [Fact]
+    public async Task LinkAsync_HugeAndOddValues_LinksWithoutFailing()
+    {
+        var huge = new string('x', 200_000);
+        var odd = new Patient { BirthDate = "1990-13-45", Gender = AdministrativeGender.Unknown };
+        odd.Name.Add(new HumanName { Family = huge, Given = [huge, "\u0000", "Zoë"] });
+        for (var i = 0; i < 1_000; i++)
+        {
+            odd.Address.Add(new Address { Line = [huge], PostalCode = "#" });
+            odd.Identifier.Add(new Identifier("urn:x", i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync([new PatientCandidate("a:Patient/odd", "a", odd), new PatientCandidate("b:Patient/odd", "b", odd), Ann1]);
+
+        Assert.True(result.SamePerson("a:Patient/odd", "b:Patient/odd"));
+        Assert.Equal(2, result.Persons.Count);
+    }
+
+    [Fact]
     public async Task LinkAsync_Cancelled_Throws()
     {
         using var cts = new CancellationTokenSource();
