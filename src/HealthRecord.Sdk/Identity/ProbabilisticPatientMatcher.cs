@@ -82,7 +82,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         cancellationToken.ThrowIfCancellationRequested();
         var patterns = ComparePairs(features, pairs, cancellationToken);
         var model = ChooseModel(features, patterns, warnings, cancellationToken);
-        var run = new Run(this, model, features, pairs, patterns);
+        var run = new Run(this, model, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
 
         var reviewed = _review is null ? [] : await _review.GetDecisionsAsync(cancellationToken).ConfigureAwait(false);
         var index = new Dictionary<string, int>(candidates.Length, StringComparer.Ordinal);
@@ -246,7 +246,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
     private readonly record struct Assessment(double Score, LinkDecision Decision, bool ClearlyDifferent, string? Safeguard);
 
     /// <summary>One linking run: its features, pairs, comparison vectors and model.</summary>
-    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, PatientFeatures[] features, long[] pairs, ulong[] patterns)
+    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, PatientFeatures[] features, SourcePatientReference[] references, long[] pairs, ulong[] patterns)
     {
         private readonly Dictionary<ulong, Assessment> _assessments = [];
 
@@ -328,6 +328,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 links.Add(new PatientLink(features[a].Key, features[b].Key, Math.Round(assessment.Score, 6), decision, Explain(patterns[k], assessment.Score, decision, note))
                 {
                     Evidence = model.Evidence(patterns[k]),
+                    LeftRecord = references[a],
+                    RightRecord = references[b],
                 });
             }
 
@@ -340,6 +342,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 {
                     Evidence = model.Evidence(pattern),
                     IsManual = true,
+                    LeftRecord = references[a],
+                    RightRecord = references[b],
                 });
             }
 

@@ -44,6 +44,8 @@ public class ProbabilisticPatientMatcherTests
 
         var link = Assert.Single(result.Links);
         Assert.Equal(("a:Patient/1", "b:Patient/1", LinkDecision.Match), (link.Left, link.Right, link.Decision));
+        Assert.Equal(new SourcePatientReference("a", "Patient/1"), link.LeftRecord);
+        Assert.Equal(new SourcePatientReference("b", "Patient/1"), link.RightRecord);
         Assert.Equal(Enum.GetValues<MatchField>().Length, link.Evidence.Count);
         Assert.Equal(link.Score, link.Evidence.Sum(e => e.Weight), 2);
         Assert.Contains("GivenName=nickname", link.Explanation, StringComparison.Ordinal);
