@@ -17,9 +17,9 @@ public class PatientMatchingBuilderExtensionsTests
     }
 
     [Fact]
-    public void UseSinglePersonMatcher_ReplacesTheDefault()
+    public void UsePatientMatcher_SinglePerson_ReplacesTheDefault()
     {
-        using var sp = new ServiceCollection().AddHealthRecord(hr => hr.UseSinglePersonMatcher()).BuildServiceProvider();
+        using var sp = new ServiceCollection().AddHealthRecord(hr => hr.UsePatientMatcher<SinglePersonMatcher>()).BuildServiceProvider();
 
         Assert.IsType<SinglePersonMatcher>(sp.GetRequiredService<IPatientMatcher>());
     }
@@ -36,7 +36,7 @@ public class PatientMatchingBuilderExtensionsTests
     [Fact]
     public void UseLinkReview_CustomStore_Used()
     {
-        using var sp = new ServiceCollection().AddHealthRecord(hr => hr.UseLinkReview<InMemoryLinkReview>().UseSinglePersonMatcher().UseProbabilisticPatientMatcher(o => o.MatchThreshold = 20)).BuildServiceProvider();
+        using var sp = new ServiceCollection().AddHealthRecord(hr => hr.UseLinkReview<InMemoryLinkReview>().UsePatientMatcher<SinglePersonMatcher>().UseProbabilisticPatientMatcher(o => o.MatchThreshold = 20)).BuildServiceProvider();
 
         Assert.IsType<ProbabilisticPatientMatcher>(sp.GetRequiredService<IPatientMatcher>());
         Assert.Equal(20, sp.GetRequiredService<IOptions<ProbabilisticPatientMatcherOptions>>().Value.MatchThreshold);
