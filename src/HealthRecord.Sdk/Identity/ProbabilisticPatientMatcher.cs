@@ -57,10 +57,15 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">Two candidates have the same key.</exception>
+    /// <exception cref="ArgumentException">Two candidates have the same key, or a candidate is null or has no Patient.</exception>
     public async ValueTask<PatientLinkResult> LinkAsync(IReadOnlyList<PatientCandidate> patients, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patients);
+        if (patients.Any(p => p?.Patient is null || p.Key is null))
+        {
+            throw new ArgumentException("Every candidate needs a key and a Patient.", nameof(patients));
+        }
+
         var started = Stopwatch.GetTimestamp();
         var candidates = patients.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
         for (var i = 1; i < candidates.Length; i++)
