@@ -7,7 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace HealthRecord.Sdk.DependencyInjection;
 
-/// <summary>Chooses and tunes identity linking (<see cref="IPatientMatcher"/>).</summary>
+/// <summary>
+/// Tunes identity linking (<see cref="IPatientMatcher"/>). To take every source as one person, use
+/// <c>hr.UsePatientMatcher&lt;SinglePersonMatcher&gt;()</c>.
+/// </summary>
 public static class PatientMatchingBuilderExtensions
 {
     /// <summary>
@@ -29,19 +32,6 @@ public static class PatientMatchingBuilderExtensions
         builder.Services.TryAddSingleton<IValidator<ProbabilisticPatientMatcherOptions>, ProbabilisticPatientMatcherOptionsValidator>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProbabilisticPatientMatcherOptions>, FluentValidateOptions<ProbabilisticPatientMatcherOptions>>());
         builder.Services.Replace(ServiceDescriptor.Singleton<IPatientMatcher, ProbabilisticPatientMatcher>());
-        return builder;
-    }
-
-    /// <summary>
-    /// Takes every source Patient of a run as one person (<see cref="SinglePersonMatcher"/>): for hosts that already know all
-    /// sources belong to one patient, such as a patient uploading their own records.
-    /// </summary>
-    /// <param name="builder">The builder.</param>
-    /// <returns>The builder.</returns>
-    public static IHealthRecordBuilder UseSinglePersonMatcher(this IHealthRecordBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IPatientMatcher, SinglePersonMatcher>());
         return builder;
     }
 

@@ -48,6 +48,27 @@ public sealed record PatientLink(string Left, string Right, double Score, LinkDe
 
     /// <summary>Whether the decision is a reviewer's answer (<see cref="ILinkReview"/>) rather than the matcher's.</summary>
     public bool IsManual { get; init; }
+
+    /// <summary>The left record as its source names it: source name and <c>Patient/id</c> (what the <c>link</c> command writes), when the matcher fills it.</summary>
+    public SourcePatientReference? LeftRecord { get; init; }
+
+    /// <summary>The right record as its source names it, when the matcher fills it.</summary>
+    public SourcePatientReference? RightRecord { get; init; }
+}
+
+/// <summary>A source Patient as its source names it.</summary>
+/// <param name="SourceName">The source.</param>
+/// <param name="Reference"><c>Patient/id</c> as the source gave it (<c>Patient</c> when the resource has no id).</param>
+public sealed record SourcePatientReference(string SourceName, string Reference)
+{
+    /// <summary>Describes a candidate.</summary>
+    /// <param name="candidate">The candidate.</param>
+    /// <returns>The reference.</returns>
+    public static SourcePatientReference Of(PatientCandidate candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        return new(candidate.SourceName, string.IsNullOrEmpty(candidate.Patient.Id) ? "Patient" : "Patient/" + candidate.Patient.Id);
+    }
 }
 
 /// <summary>The outcome of linking.</summary>

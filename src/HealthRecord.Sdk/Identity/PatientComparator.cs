@@ -35,8 +35,8 @@ internal sealed class PatientComparator
         if (given >= 3 && family >= 2 && a.Given.Length > 0 && b.Given.Length > 0 && a.Family.Length > 0 && b.Family.Length > 0)
         {
             // Given and family names written the wrong way round in one source.
-            var swappedGiven = Similarity(a.Given[0], b.Family[0]);
-            var swappedFamily = Similarity(a.Family[0], b.Given[0]);
+            var swappedGiven = Similarity(a.Given[0], b.Family[0], 0.92);
+            var swappedFamily = swappedGiven >= 0.92 ? Similarity(a.Family[0], b.Given[0], 0.92) : 0;
             if (swappedGiven >= 0.92 && swappedFamily >= 0.92)
             {
                 return (2, 1);
@@ -59,14 +59,14 @@ internal sealed class PatientComparator
             return 1;
         }
 
-        var best = Similarity(x, y);
+        var best = Similarity(x, y, 0.80);
         if (best >= 0.92)
         {
             return 2;
         }
 
-        // A first name recorded as a middle name elsewhere, or an initial.
-        if (a.Given.Skip(1).Contains(y, StringComparer.Ordinal) || b.Given.Skip(1).Contains(x, StringComparer.Ordinal))
+        // A first name recorded as a middle name elsewhere.
+        if (Array.IndexOf(a.Given, y, 1) > 0 || Array.IndexOf(b.Given, x, 1) > 0)
         {
             return 2;
         }
@@ -91,7 +91,7 @@ internal sealed class PatientComparator
                     return 0;
                 }
 
-                best = Math.Max(best, Similarity(x, y));
+                best = Math.Max(best, Similarity(x, y, 0.80));
                 if (x.Length >= 4 && y.Length >= 4 && (x.StartsWith(y, StringComparison.Ordinal) || y.StartsWith(x, StringComparison.Ordinal)))
                 {
                     // Double-barrelled or married names: "garcia" and "garcialopez".
@@ -161,7 +161,7 @@ internal sealed class PatientComparator
                     return 0;
                 }
 
-                best = Math.Max(best, Similarity(x, y));
+                best = Math.Max(best, Similarity(x, y, Math.Min(close, similar)));
             }
         }
 
@@ -242,5 +242,66 @@ internal sealed class PatientComparator
         return level;
     }
 
-    private static double Similarity(string x, string y) => x == y ? 1.0 : JaroWinkler.Similarity(x, y);
+    /// <summary>
+    /// Jaro–Winkler similarity (F23.StringSimilarity), or 0 when it cannot reach <paramref name="floor"/>: an upper bound from
+    /// the shared characters and the common prefix skips the full computation for clearly different strings.
+    /// </summary>
+    internal static double Similarity(string x, string y, double floor)
+    {
+        if (x == y)
+        {
+            return 1.0;
+        }
+
+        return x.Length == 0 || y.Length == 0 || UpperBound(x, y) < floor ? 0 : JaroWinkler.Similarity(x, y);
+    }
+
+    /// <summary>An upper bound of Jaro–Winkler: Jaro matches are at most the shared characters, transpositions only lower it.</summary>
+    private static double UpperBound(string x, string y)
+    {
+        Span<byte> counts = stackalloc byte[128];
+        counts.Clear();
+        foreach (var c in x)
+        {
+            if (c >= 128)
+            {
+                return 1;
+            }
+
+            if (counts[c] < byte.MaxValue)
+            {
+                counts[c]++;
+            }
+        }
+
+        var shared = 0;
+        foreach (var c in y)
+        {
+            if (c >= 128)
+            {
+                return 1;
+            }
+
+            if (counts[c] > 0)
+            {
+                counts[c]--;
+                shared++;
+            }
+        }
+
+        if (shared == 0)
+        {
+            return 0;
+        }
+
+        var jaro = ((double)shared / x.Length + (double)shared / y.Length + 1) / 3;
+        // F23 (like java-string-similarity) boosts by the whole common prefix, at min(0.1, 1/longer length) a character.
+        var prefix = 0;
+        while (prefix < x.Length && prefix < y.Length && x[prefix] == y[prefix])
+        {
+            prefix++;
+        }
+
+        return jaro + (Math.Min(0.1, 1.0 / Math.Max(x.Length, y.Length)) * prefix * (1 - jaro));
+    }
 }

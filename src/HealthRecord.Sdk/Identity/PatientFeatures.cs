@@ -1,4 +1,3 @@
-using System.Globalization;
 using Hl7.Fhir.Model;
 
 namespace HealthRecord.Sdk.Identity;
@@ -10,6 +9,12 @@ internal sealed class PatientFeatures
     private const string SsnOid = "urn:oid:2.16.840.1.113883.4.1";
     private const string DriversLicenseOidPrefix = "urn:oid:2.16.840.1.113883.4.3";
     private const string IdentifierTypeSystem = "http://terminology.hl7.org/CodeSystem/v2-0203";
+
+    /// <summary>Longer values (hostile or corrupt input) are cut: no real name, street line or identifier is this long.</summary>
+    private const int MaxValueLength = 100;
+
+    /// <summary>At most this many names, addresses, phones or identifiers of one kind are compared per Patient.</summary>
+    private const int MaxValues = 8;
 
     public required string Key { get; init; }
 
@@ -86,7 +91,7 @@ internal sealed class PatientFeatures
             }
         }
 
-        var givenAll = given.Concat(middle).Where(g => g.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        var givenAll = Distinct(given.Concat(middle));
         var addresses = (patient.Address ?? []).Where(a => a is not null)
             .OrderBy(a => a.Use == Address.AddressUse.Old || a.Period?.End is not null ? 1 : 0).ToList();
         var telecom = patient.Telecom ?? [];
@@ -95,7 +100,7 @@ internal sealed class PatientFeatures
             Key = key,
             Given = givenAll,
             GivenGroups = givenAll.Length > 0 && nicknames is not null ? nicknames.GroupsOf(givenAll[0]) : [],
-            Family = family.Distinct(StringComparer.Ordinal).ToArray(),
+            Family = Distinct(family),
             BirthDigits = BirthDigitsOf(patient.BirthDate),
             Sex = patient.Gender switch { AdministrativeGender.Male => 1, AdministrativeGender.Female => 2, _ => 0 },
             Lines = Distinct(addresses.Select(a => AddressNormalizer.Normalize(string.Join(' ', (a.Line ?? []).Where(l => l is not null))))),
@@ -109,9 +114,6 @@ internal sealed class PatientFeatures
             LocalIdentifiers = Distinct((patient.Identifier ?? []).Where(i => !IsSsn(i) && !IsDriversLicense(i) && !string.IsNullOrWhiteSpace(i.System)).Select(SystemValue)),
         };
     }
-
-    /// <summary>Birth year, or -1.</summary>
-    public int BirthYear => BirthDigits.Length >= 4 ? int.Parse(BirthDigits.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture) : -1;
 
     private static IEnumerable<HumanName> OrderedNames(Patient patient) =>
         (patient.Name ?? []).Where(n => n is not null)
@@ -160,6 +162,9 @@ internal sealed class PatientFeatures
     private static string SystemValue(Identifier i) =>
         (i.System ?? "").Trim() + "|" + TextNormalizer.Words(i.Value ?? "").Replace(" ", "", StringComparison.Ordinal);
 
+    /// <summary>Distinct non-empty values, each cut to <see cref="MaxValueLength"/> characters, at most <see cref="MaxValues"/> of them.</summary>
     private static string[] Distinct(IEnumerable<string> values) =>
-        values.Where(v => v.Length > 0 && !v.EndsWith('|')).Distinct(StringComparer.Ordinal).ToArray();
+        values.Select(Cut).Where(v => v.Length > 0 && !v.EndsWith('|')).Distinct(StringComparer.Ordinal).Take(MaxValues).ToArray();
+
+    private static string Cut(string value) => value.Length > MaxValueLength ? value[..MaxValueLength] : value;
 }

@@ -19,7 +19,8 @@ namespace HealthRecord.Sdk.Identity;
 /// <see cref="ProbabilisticPatientMatcherOptions.PossibleThreshold"/>, a possible link, which is submitted for review and never
 /// merged. Safeguards, unless an identifier (SSN, driver's licence, MRN of one system) agrees: a pair whose given name and
 /// birth date both differ is no match (relatives sharing a surname, an address and a phone); one whose given names clearly
-/// differ (twins), whose birth dates are ten or more years apart (parent and child of one name), or whose identifier of one
+/// differ (twins), whose birth dates are ten or more years apart (parent and child of one name), whose given names and birth dates both only look alike
+/// (siblings such as Jon and Joan), or whose identifier of one
 /// system differs while nothing about where they live agrees (namesakes), is at most possible. Relatives, and pairs scoring below
 /// <see cref="ProbabilisticPatientMatcherOptions.ConflictThreshold"/>, never join one person through a chain of other matches.</para>
 /// <para>Deterministic: candidates are processed in ordinal key order, so any input order gives the same persons and links.
@@ -56,10 +57,15 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">Two candidates have the same key.</exception>
+    /// <exception cref="ArgumentException">Two candidates have the same key, or a candidate is null or has no Patient.</exception>
     public async ValueTask<PatientLinkResult> LinkAsync(IReadOnlyList<PatientCandidate> patients, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(patients);
+        if (patients.Any(p => p?.Patient is null || p.Key is null))
+        {
+            throw new ArgumentException("Every candidate needs a key and a Patient.", nameof(patients));
+        }
+
         var started = Stopwatch.GetTimestamp();
         var candidates = patients.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
         for (var i = 1; i < candidates.Length; i++)
@@ -81,7 +87,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         cancellationToken.ThrowIfCancellationRequested();
         var patterns = ComparePairs(features, pairs, cancellationToken);
         var model = ChooseModel(features, patterns, warnings, cancellationToken);
-        var run = new Run(this, model, features, pairs, patterns);
+        var run = new Run(this, model, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
 
         var reviewed = _review is null ? [] : await _review.GetDecisionsAsync(cancellationToken).ConfigureAwait(false);
         var index = new Dictionary<string, int>(candidates.Length, StringComparer.Ordinal);
@@ -245,7 +251,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
     private readonly record struct Assessment(double Score, LinkDecision Decision, bool ClearlyDifferent, string? Safeguard);
 
     /// <summary>One linking run: its features, pairs, comparison vectors and model.</summary>
-    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, PatientFeatures[] features, long[] pairs, ulong[] patterns)
+    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, PatientFeatures[] features, SourcePatientReference[] references, long[] pairs, ulong[] patterns)
     {
         private readonly Dictionary<ulong, Assessment> _assessments = [];
 
@@ -327,6 +333,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 links.Add(new PatientLink(features[a].Key, features[b].Key, Math.Round(assessment.Score, 6), decision, Explain(patterns[k], assessment.Score, decision, note))
                 {
                     Evidence = model.Evidence(patterns[k]),
+                    LeftRecord = references[a],
+                    RightRecord = references[b],
                 });
             }
 
@@ -339,6 +347,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 {
                     Evidence = model.Evidence(pattern),
                     IsManual = true,
+                    LeftRecord = references[a],
+                    RightRecord = references[b],
                 });
             }
 
@@ -383,7 +393,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 || FieldSpec.Get(pattern, (int)MatchField.City) <= 1
                 || FieldSpec.Get(pattern, (int)MatchField.Phone) == 0
                 || FieldSpec.Get(pattern, (int)MatchField.Email) == 0;
-            var givenDiffers = FieldSpec.Get(pattern, (int)MatchField.GivenName) == FieldSpec.GivenDifferent;
+            var givenLevel = FieldSpec.Get(pattern, (int)MatchField.GivenName);
+            var givenDiffers = givenLevel == FieldSpec.GivenDifferent;
             var birthLevel = FieldSpec.Get(pattern, (int)MatchField.BirthDate);
             var birthDiffers = birthLevel is FieldSpec.BirthDateDifferent or FieldSpec.BirthDateFar;
             string? safeguard = null;
@@ -402,6 +413,12 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             {
                 capped = true;
                 safeguard = "at most possible: birth dates ten or more years apart with no shared identifier (a parent or child?)";
+            }
+            else if (!identifierAgrees && givenLevel != FieldSpec.Missing && birthLevel != FieldSpec.Missing
+                && ((givenLevel >= 3 && birthLevel >= 1) || (givenLevel >= 2 && birthLevel >= 3)))
+            {
+                capped = true;
+                safeguard = "at most possible: both the given names and the birth dates are only alike, with no shared identifier (siblings?)";
             }
             else if (!identifierAgrees && identifierDiffers && !placeAgrees)
             {

@@ -1,0 +1,83 @@
+using CsCheck;
+using HealthRecord.Sdk.Identity;
+using Hl7.Fhir.Model;
+
+namespace HealthRecord.Sdk.Tests.Identity;
+
+public class PatientComparatorTests
+{
+    [Theory]
+    [InlineData("19620322", "19620322", "exact")]
+    [InlineData("19620322", "19620332", "one-digit")]
+    [InlineData("19620322", "19260322", "one-digit")]
+    [InlineData("19620322", "19870915", "years-apart")]
+    [InlineData("19620304", "19620403", "day-month-swap")]
+    [InlineData("19620322", "19620311", "close")]
+    [InlineData("19620322", "19650917", "different")]
+    [InlineData("19620322", "1962", "close")]
+    [InlineData("19620322", "", "missing")]
+    public void CompareBirthDate_Levels(string a, string b, string level)
+    {
+        var l = PatientComparator.CompareBirthDate(a, b);
+        Assert.Equal(level, l == FieldSpec.Missing ? "missing" : FieldSpec.LevelNames[(int)MatchField.BirthDate][l]);
+    }
+
+    [Fact]
+    public void Compare_SameSystemIdentifierDiffers_Different()
+    {
+        var a = Features(PatientBuilder.Candidate("a", "1", "Ann", "Lee", "1990-01-01", mrn: ("urn:oid:1.2.3", "100")));
+        var b = Features(PatientBuilder.Candidate("a", "2", "Ann", "Lee", "1990-01-01", mrn: ("urn:oid:1.2.3", "200")));
+        var c = Features(PatientBuilder.Candidate("b", "3", "Ann", "Lee", "1990-01-01", mrn: ("urn:oid:9.9.9", "100")));
+
+        Assert.Equal(1, FieldSpec.Get(PatientComparator.Compare(a, b), (int)MatchField.LocalIdentifier));
+        Assert.Equal(FieldSpec.Missing, FieldSpec.Get(PatientComparator.Compare(a, c), (int)MatchField.LocalIdentifier));
+    }
+
+    [Fact]
+    public void Compare_GivenAndFamilySwapped_CloseNames()
+    {
+        var a = Features(PatientBuilder.Candidate("a", "1", "Lucy", "Fitzpatrick", "1921-02-22"));
+        var b = Features(PatientBuilder.Candidate("b", "1", "Fitzpatrick", "Lucy", "1921-02-22"));
+
+        var p = PatientComparator.Compare(a, b);
+
+        Assert.Equal(2, FieldSpec.Get(p, (int)MatchField.GivenName));
+        Assert.Equal(1, FieldSpec.Get(p, (int)MatchField.FamilyName));
+    }
+
+    [Fact]
+    public void Compare_EmptyPatients_AllMissing() =>
+        Assert.Equal(FieldSpec.AllMissing, PatientComparator.Compare(Features(new PatientCandidate("a", "a", new Patient())), Features(new PatientCandidate("b", "b", new Patient()))));
+
+    [Fact]
+    public void Compare_AnyTwoPatients_Symmetric()
+    {
+        var gen = Gen.Select(Gen.OneOf<string>("Ann", "Anne", "Bill", "William", "J", ""), Gen.OneOf<string>("Lee", "Leigh", "Smith", ""),
+            Gen.OneOf<string>("1990-01-02", "1990-02-01", "1991-01-02", "1960-01-02", ""), Gen.OneOf<string>("1 Main St", "1 Main Street Apt 2", "9 Elm Rd", ""),
+            Gen.OneOf<string>("555-0100", "5550101", ""));
+        Gen.Select(gen, gen).Sample(pair =>
+        {
+            var a = Features(Make("a", pair.Item1));
+            var b = Features(Make("b", pair.Item2));
+            return PatientComparator.Compare(a, b) == PatientComparator.Compare(b, a);
+        });
+    }
+
+    [Fact]
+    public void Similarity_WithFloor_SameAsJaroWinklerWheneverItCouldReachTheFloor()
+    {
+        var jw = new F23.StringSimilarity.JaroWinkler();
+        var word = Gen.String[Gen.Char["abcdehilmnorst"], 0, 12];
+        Gen.Select(word, word, Gen.OneOf<double>(0.8, 0.9, 0.92)).Sample((x, y, floor) =>
+        {
+            var full = x == y ? 1.0 : x.Length == 0 || y.Length == 0 ? 0 : jw.Similarity(x, y);
+            var fast = PatientComparator.Similarity(x, y, floor);
+            return fast == full || (fast == 0 && full < floor);
+        });
+    }
+
+    private static PatientCandidate Make(string key, (string Given, string Family, string Birth, string Line, string Phone) v) =>
+        PatientBuilder.Candidate(key, key, v.Given, v.Family, v.Birth.Length == 0 ? null : v.Birth, line: v.Line.Length == 0 ? null : v.Line, phone: v.Phone.Length == 0 ? null : v.Phone);
+
+    private static PatientFeatures Features(PatientCandidate c) => PatientFeatures.From(c.Key, c.Patient, NicknameTable.Default);
+}
