@@ -53,7 +53,7 @@ internal sealed partial class MessageConverter
             document.Status = txa.Get(19) == "OB" ? DocumentReferenceStatus.Superseded : DocumentReferenceStatus.EnteredInError;
         }
 
-        if (txa.Get(18) is { } confidentiality)
+        if (V2DataTypes.Code(txa.Get(18)) is { } confidentiality)
         {
             document.SecurityLabel.Add(new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", confidentiality, confidentiality switch
             {
@@ -214,9 +214,9 @@ internal sealed partial class MessageConverter
                 break;
             case "RP":
                 var pointer = value.Component(1).Value;
-                if (pointer is null)
+                if (pointer is null || !Uri.IsWellFormedUriString(pointer, UriKind.Absolute))
                 {
-                    Skip("OBX-5 (RP) holds no pointer");
+                    Skip(pointer is null ? "OBX-5 (RP) holds no pointer" : "OBX-5 (RP) pointer is not an absolute URL");
                     return null;
                 }
 
@@ -256,11 +256,12 @@ internal sealed partial class MessageConverter
             "MULTIPART" => "multipart",
             _ => null,
         };
-        if (subtype is null)
+        var sub = V2DataTypes.Code(subtype)?.Replace(' ', '-');
+        if (sub is null)
         {
             return major is null ? null : major + "/octet-stream";
         }
 
-        return (major ?? "application") + "/" + subtype.ToLowerInvariant();
+        return (major ?? "application") + "/" + sub.ToLowerInvariant();
     }
 }

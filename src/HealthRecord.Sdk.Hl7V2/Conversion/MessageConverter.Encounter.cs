@@ -34,7 +34,7 @@ internal sealed partial class MessageConverter
                 "E" => new Coding(ActCode, "EMER", "emergency"),
                 "P" => new Coding(ActCode, "PRENC", "pre-admission"),
                 null or "U" => new Coding("http://terminology.hl7.org/CodeSystem/v3-NullFlavor", "UNK", "unknown"),
-                var other => new Coding("http://terminology.hl7.org/CodeSystem/v2-0004", other),
+                var other => new Coding("http://terminology.hl7.org/CodeSystem/v2-0004", V2DataTypes.Code(other) ?? "U"),
             },
         };
         if (pv1.Field(19) is { IsEmpty: false } visit && V2DataTypes.Identifier(visit, _options) is { } visitNumber)

@@ -12,6 +12,7 @@ internal static class V2DataTypes
 
     private static readonly Lazy<global::Fhir.Metrics.SystemOfUnits> UcumSystem = new(global::Fhir.Metrics.UCUM.Load);
     private static readonly ConcurrentDictionary<string, bool> UcumCache = new(StringComparer.Ordinal);
+    private static readonly Lock UcumGate = new();
 
     private static readonly Dictionary<string, string> CodeSystems = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -76,7 +77,22 @@ internal static class V2DataTypes
             return "http://terminology.hl7.org/CodeSystem/v2-" + name[3..];
         }
 
-        return name.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) || name.StartsWith("http", StringComparison.OrdinalIgnoreCase) ? name : null;
+        return (name.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) || name.StartsWith("http", StringComparison.OrdinalIgnoreCase))
+            && Uri.IsWellFormedUriString(name, UriKind.Absolute) ? name : null;
+    }
+
+    /// <summary>
+    /// A value usable as a FHIR <c>code</c>: no leading or trailing white space, single spaces inside; <see langword="null"/> when nothing is left.
+    /// </summary>
+    public static string? Code(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var parts = value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length == 1 ? parts[0] : string.Join(' ', parts);
     }
 
     /// <summary>CE/CWE/CNE → CodeableConcept (primary and alternate codings, original text).</summary>
@@ -100,8 +116,9 @@ internal static class V2DataTypes
         return concept.Coding.Count == 0 && concept.Text is null ? null : concept;
     }
 
-    private static void AddCoding(CodeableConcept concept, string? code, string? display, string? systemName, string? defaultSystem)
+    private static void AddCoding(CodeableConcept concept, string? rawCode, string? display, string? systemName, string? defaultSystem)
     {
+        var code = Code(rawCode);
         if (code is null && display is null)
         {
             return;
@@ -118,7 +135,7 @@ internal static class V2DataTypes
 
     /// <summary>A concept from an HL7 table code (e.g. table 0203) as a coding of <c>http://terminology.hl7.org/CodeSystem/v2-{table}</c>.</summary>
     public static CodeableConcept? TableConcept(string? code, string table, string? display = null) =>
-        code is null ? null : new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-" + table, code, display, null);
+        Code(code) is { } c ? new CodeableConcept("http://terminology.hl7.org/CodeSystem/v2-" + table, c, display, null) : null;
 
     /// <summary>CX → Identifier.</summary>
     public static Identifier? Identifier(Hl7V2Value cx, Hl7V2ConversionOptions options)
@@ -177,7 +194,7 @@ internal static class V2DataTypes
                     return "urn:oid:" + universal;
                 case "UUID" or "GUID" when Guid.TryParse(universal, out var g):
                     return "urn:uuid:" + g.ToString("D");
-                case "URI" or "URL":
+                case "URI" or "URL" when Uri.IsWellFormedUriString(universal, UriKind.Absolute):
                     return universal;
                 default:
                     if (IsOid(universal))
@@ -376,7 +393,12 @@ internal static class V2DataTypes
         {
             try
             {
-                _ = UcumSystem.Value.Metric(u);
+                // Fhir.Metrics does not document its thread-safety; parsing is serialised (results are cached).
+                lock (UcumGate)
+                {
+                    _ = UcumSystem.Value.Metric(u);
+                }
+
                 return true;
             }
             catch (ArgumentException)
@@ -392,7 +414,7 @@ internal static class V2DataTypes
     /// <summary>Fills a quantity's unit from a CWE unit (OBX-6, RXA-7): UCUM system and code when the unit is UCUM.</summary>
     public static void SetUnit(Quantity quantity, Hl7V2Value unit)
     {
-        var code = unit.Component(1).Value;
+        var code = Code(unit.Component(1).Value);
         var text = unit.Component(2).Value;
         var system = unit.Component(3).Value;
         if (code is null)

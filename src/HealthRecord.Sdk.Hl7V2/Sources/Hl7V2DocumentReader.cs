@@ -99,7 +99,15 @@ public sealed class Hl7V2DocumentReader : ISourceDocumentReader
         foreach (var message in batch.Messages)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = Hl7V2Converter.Convert(message, _conversion);
+            var result = TryConvert(message, out var failure);
+            if (result is null)
+            {
+                // One message the converter cannot handle is rejected with its reason; the other messages are still read.
+                yield return SourceRecord.Rejected(document.SourceName, "Unknown", $"message-{message.Index}", $"{document.DocumentId}#message[{message.Index}]",
+                    new SourceRejection(HealthRecordErrorCode.InvalidResource, $"{message.MessageType}^{message.TriggerEvent} {message.ControlId}: conversion failed ({failure})."));
+                continue;
+            }
+
             var origin = result.Report.Entries
                 .Where(e => e.Resource is not null)
                 .GroupBy(e => e.Resource!, StringComparer.Ordinal)
@@ -114,6 +122,22 @@ public sealed class Hl7V2DocumentReader : ISourceDocumentReader
 
                 yield return ToRecord(document, message, resource, origin.GetValueOrDefault(key));
             }
+        }
+    }
+
+    private Hl7V2ConversionResult? TryConvert(Hl7V2Message message, out string? failure)
+    {
+        try
+        {
+            failure = null;
+            return Hl7V2Converter.Convert(message, _conversion);
+        }
+#pragma warning disable CA1031 // A converter defect on one message must not stop the source: the message is rejected with the reason.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            failure = ex.GetType().Name + ": " + ex.Message;
+            return null;
         }
     }
 
