@@ -35,7 +35,7 @@ internal sealed partial class ConversionContext
     /// <summary>The document identity (ClinicalDocument/id or a content hash).</summary>
     public string DocumentKey { get; }
 
-    /// <summary>The person key ids are scoped to, so that two people's documents never share a record id.</summary>
+    /// <summary>The person key ids are scoped to (with the document), so that two people's records never share an id.</summary>
     public string PersonKey { get; set; } = "";
 
     public List<(Resource Resource, string XPath)> Resources { get; } = [];
@@ -82,7 +82,7 @@ internal sealed partial class ConversionContext
         }
 
         var resource = create();
-        resource.Id = UniqueId(EhrIds.From("ccda", type, key), source);
+        resource.Id = UniqueId(EhrIds.From("ccda", type, DocumentKey, key), source);
         Resources.Add((resource, source.XPath()));
         var reference = Ref(resource);
         _shared[full] = reference;
@@ -92,8 +92,11 @@ internal sealed partial class ConversionContext
     private string NewId(string type, XElement source, string? discriminator)
     {
         var key = IdKey(source);
+        // Ids are scoped to the document (and person): the pipeline needs Type/id to be unique within a source, and
+        // several documents of one patient (successive CCDs repeating the same entry ids) often share a source.
+        // The same document always gives the same ids; duplicates across documents are merged by deduplication.
         var candidate = key is not null
-            ? EhrIds.From("ccda", type, PersonKey, key, discriminator ?? "")
+            ? EhrIds.From("ccda", type, PersonKey, DocumentKey, key, discriminator ?? "")
             : EhrIds.From("ccda", type, PersonKey, DocumentKey, ContentHash(source), discriminator ?? "");
         return UniqueId(candidate, source);
     }

@@ -116,7 +116,7 @@ internal sealed partial class DocumentConverter
 
         var idKey = ConversionContext.IdKey(role) ?? ConversionContext.ContentHash(role);
         _ctx.PersonKey = string.Join('|', idKey, patient.Name.FirstOrDefault()?.Family ?? "", patient.BirthDate ?? "");
-        patient.Id = Model.EhrIds.From("ccda", "Patient", _ctx.PersonKey);
+        patient.Id = Model.EhrIds.From("ccda", "Patient", _ctx.PersonKey, _ctx.DocumentKey);
         if (role.E("providerOrganization") is { } provider && OrganizationRef(provider) is { } managing)
         {
             patient.ManagingOrganization = managing;

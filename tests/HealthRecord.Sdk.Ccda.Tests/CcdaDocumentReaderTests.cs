@@ -110,4 +110,44 @@ public class CcdaDocumentReaderTests
             folder.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task AggregateAsync_TwoDocumentsOfOnePatientInOneSource_AreReadWithoutIdClashes()
+    {
+        var folder = Directory.CreateTempSubdirectory("ccda-two-docs-");
+        try
+        {
+            // Two documents of the same patient whose entries repeat the same ids: record ids must stay unique in the source.
+            var original = File.ReadAllText(Corpus.Fixture("ccda/ONC_Afoundria_CCD_Jones_Myra.xml"));
+            var later = new System.Text.RegularExpressions.Regex("<id [^>]*/>").Replace(original, "<id root=\"2.16.840.1.113883.19.5.99999.1\" extension=\"later-version\"/>", 1);
+            Assert.NotEqual(original, later);
+            File.WriteAllText(Path.Combine(folder.FullName, "first.xml"), original);
+            File.WriteAllText(Path.Combine(folder.FullName, "second.xml"), later);
+            using var provider = new ServiceCollection().AddLogging().AddHealthRecord(hr => hr.AddCcda()).BuildServiceProvider();
+            var aggregator = provider.GetRequiredService<IEhrAggregator>();
+
+            var result = await aggregator.AggregateAsync(new AggregationRequest { Sources = [new SourceRequest("clinic", folder.FullName)], SaveToStore = false });
+
+            var ehr = Assert.Single(result.Ehrs);
+            var firstRecords = await ReadAll(SourceDocument.FromFile("clinic", Path.Combine(folder.FullName, "first.xml")));
+            Assert.Contains(ehr.Records, r => r.Resource is Condition);
+            Assert.True(ehr.Lineage.Count(l => l.Action == HealthRecord.Sdk.Model.LineageAction.Merged) > 0, "the repeated facts of the two documents are merged");
+            Assert.True(ehr.Records.Count < 2 * firstRecords.Count(r => r.Resource is not null));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Convert_SameDocumentTwice_GivesTheSameRecordIds()
+    {
+        var bytes = File.ReadAllBytes(Corpus.Fixture("ccda/ONC_Afoundria_CCD_Jones_Myra.xml"));
+
+        var first = new CcdaConverter().Convert(bytes, "a.xml").Resources.Select(r => r.TypeName + "/" + r.Id);
+        var second = new CcdaConverter().Convert(bytes, "b.xml").Resources.Select(r => r.TypeName + "/" + r.Id);
+
+        Assert.Equal(first, second);
+    }
 }
