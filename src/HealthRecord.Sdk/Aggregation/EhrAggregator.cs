@@ -30,6 +30,7 @@ public sealed class EhrAggregator : IEhrAggregator
     private readonly MergeOptions _merge;
     private readonly ILogger<EhrAggregator> _logger;
     private readonly ExactDuplicateMatcher _exact = new();
+    private readonly ClinicalRecordMatcher _clinical;
 
     /// <summary>Creates the aggregator. Hosts get it from DI (<c>AddHealthRecord</c>).</summary>
     /// <param name="adapters">Source adapters; the file-system adapter is asked last.</param>
@@ -61,6 +62,7 @@ public sealed class EhrAggregator : IEhrAggregator
         _validators = validators.ToArray();
         _patientMatcher = patientMatcher;
         _matchers = matchers.ToArray();
+        _clinical = _matchers.OfType<ClinicalRecordMatcher>().FirstOrDefault() ?? new ClinicalRecordMatcher();
         _store = store;
         _options = options.Value;
         _merge = mergeOptions.Value;
@@ -474,7 +476,8 @@ public sealed class EhrAggregator : IEhrAggregator
             var type = group.Key;
             var policy = policyOverride ?? _merge.PolicyFor(type);
             var list = group.ToList();
-            var candidates = list.Select(n => new MatchCandidate(n.Record.SourceName, n.Record.SourceReference, n.Resource!, r => ContentFingerprint.Compute(r, rr => TargetType(rr, nodes)))).ToList();
+            var candidates = list.Select(n => new MatchCandidate(n.Record.SourceName, n.Record.SourceReference, n.Resource!, r => ContentFingerprint.Compute(r, rr => TargetType(rr, nodes)),
+                rr => rr.Reference is { } text && TryParseNode(text, out var t) ? nodes[t].Resource : null)).ToList();
             var matcher = MatcherFor(type);
             var clusters = policy.CombinesDuplicates
                 ? DuplicateClusterer.Cluster(candidates, matcher, _options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(_logger, type, size, cut))
@@ -592,10 +595,11 @@ public sealed class EhrAggregator : IEhrAggregator
         return ranked.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
     }
 
+    // A host's matchers come first (type-specific, then catch-all); then the built-in clinical matcher for its types; then exact duplicates.
     private IRecordMatcher MatcherFor(string type) =>
-        _matchers.LastOrDefault(m => m.ResourceTypes.Contains(type))
-        ?? _matchers.LastOrDefault(m => m.ResourceTypes.Count == 0)
-        ?? _exact;
+        _matchers.LastOrDefault(m => m is not ClinicalRecordMatcher && m.ResourceTypes.Contains(type))
+        ?? _matchers.LastOrDefault(m => m is not ClinicalRecordMatcher && m.ResourceTypes.Count == 0)
+        ?? (_clinical.ResourceTypes.Contains(type) ? _clinical : _exact);
 
     private static string? TargetType(ResourceReference reference, List<RecordNode> nodes) =>
         reference.Reference is { } r && TryParseNode(r, out var i) ? nodes[i].Record.ResourceType : null;
