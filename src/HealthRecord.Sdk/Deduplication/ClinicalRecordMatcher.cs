@@ -10,7 +10,7 @@ namespace HealthRecord.Sdk.Deduplication;
 /// code system, the same normalised text; and their clinical times agree within the type's tolerance;
 /// and, for observations, their values agree (quantities in UCUM-commensurable units); and, for
 /// medications, their doses. Practitioners, organizations and locations match by identifier (NPI), else
-/// by name and postal code.
+/// by name and postal code, also within one source (converters often write one per mention).
 /// </summary>
 /// <remarks>
 /// Different facts stay apart: a repeated measurement on another day, a recurring episode, a restarted
@@ -126,7 +126,7 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
         }
 
         var identical = left.Fingerprint == right.Fingerprint;
-        if (!_options.MergeWithinSource && !identical && string.Equals(left.SourceName, right.SourceName, StringComparison.Ordinal))
+        if (!_options.MergeWithinSource && !identical && !ReferenceTypes.Contains(a.Type) && string.Equals(left.SourceName, right.SourceName, StringComparison.Ordinal))
         {
             return RecordMatch.None;
         }
@@ -149,7 +149,8 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
     {
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
-        if (!_options.MergeWithinSource)
+        var type = left.Count > 0 ? left[0].Resource.TypeName : "";
+        if (!_options.MergeWithinSource && !ReferenceTypes.Contains(type))
         {
             foreach (var l in left)
             {
@@ -163,7 +164,6 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
             }
         }
 
-        var type = left.Count > 0 ? left[0].Resource.TypeName : "";
         if (_options.RuleFor(type)?.EffectiveClusterSpan is not { } span)
         {
             return true;
@@ -291,7 +291,7 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
         }
 
         // Different identifiers in one system (two NPIs) are two providers who share a name.
-        if (a.Identifiers.Count > 0 && b.Identifiers.Count > 0 && ShareASystem(a.Identifiers, b.Identifiers))
+        if (ConflictingSystem(a.Identifiers, b.Identifiers))
         {
             return RecordMatch.None;
         }
@@ -304,13 +304,31 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
         return new RecordMatch(true, 0.9, SameNameRule, a.PostalCode is not null && b.PostalCode is not null ? "same name and postal code" : "same name");
     }
 
+    // A system both name, with no value in common.
+    private static bool ConflictingSystem(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        foreach (var x in a)
+        {
+            var system = x[..x.IndexOf('|', StringComparison.Ordinal)];
+            var inB = b.Where(y => y.StartsWith(system + "|", StringComparison.Ordinal)).ToList();
+            if (inB.Count > 0 && !inB.Any(y => a.Contains(y)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string? SharedIdentifier(MatchCandidate left, RecordFeatures a, MatchCandidate right, RecordFeatures b)
     {
         foreach (var id in a.Identifiers)
         {
-            if (b.Identifiers.Contains(id)
-                && left.AmbiguousIdentifiers?.Contains(id) != true
-                && right.AmbiguousIdentifiers?.Contains(id) != true)
+            // An NPI names one provider even when a source repeats it on several records; other identifiers
+            // that one source gives to different records are no evidence.
+            var trusted = id.StartsWith(Terminology.CodeSystems.Npi + "|", StringComparison.Ordinal)
+                || (left.AmbiguousIdentifiers?.Contains(id) != true && right.AmbiguousIdentifiers?.Contains(id) != true);
+            if (b.Identifiers.Contains(id) && trusted)
             {
                 return id;
             }

@@ -44,9 +44,9 @@ public sealed class DeduplicationOptions
     public double QuantityRelativeTolerance { get; set; } = 0.003;
 
     /// <summary>
-    /// Whether two different records of one source may be merged. An EMR that keeps two records apart
-    /// usually means two facts (a lab repeated the same day), so by default only identical copies of
-    /// one source merge.
+    /// Whether two different clinical records of one source may be merged. An EMR that keeps two records
+    /// apart usually means two facts (a lab repeated the same day), so by default only identical copies of
+    /// one source merge. Practitioners, organizations and locations merge within a source regardless.
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool MergeWithinSource { get; set; }

@@ -69,6 +69,9 @@ public static class CodeSystems
     {
         ["http://snomed.info/sct"] = Snomed,
         ["https://snomed.info/sct"] = Snomed,
+        ["http://www.snomed.org"] = Snomed,
+        ["http://snomed.org"] = Snomed,
+        ["http://snomed.org/sct"] = Snomed,
         ["snomed"] = Snomed,
         ["snomed ct"] = Snomed,
         ["snomed-ct"] = Snomed,
@@ -111,7 +114,8 @@ public static class CodeSystems
             return null;
         }
 
-        var s = system.Trim().TrimEnd('/');
+        // Some converters write "urn: oid: 2.16…" or wrap lines inside the value: whitespace never belongs in a system URI.
+        var s = RemoveWhitespace(system).TrimEnd('/');
         if (ByAlias.TryGetValue(s, out var known))
         {
             return known;
@@ -188,6 +192,26 @@ public static class CodeSystems
 
         keys.Sort(StringComparer.Ordinal);
         return keys;
+    }
+
+    private static string RemoveWhitespace(string text)
+    {
+        var span = text.AsSpan().Trim();
+        if (!span.ContainsAny(" \t\r\n"))
+        {
+            return span.ToString();
+        }
+
+        var sb = new System.Text.StringBuilder(span.Length);
+        foreach (var ch in span)
+        {
+            if (!char.IsWhiteSpace(ch))
+            {
+                sb.Append(ch);
+            }
+        }
+
+        return sb.ToString();
     }
 
     private static bool IsBareOid(string s)
