@@ -74,35 +74,86 @@ public sealed class EhrAggregator : IEhrAggregator
     {
         ArgumentNullException.ThrowIfNull(request);
         ValidateRequest(request);
-        using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.aggregate");
-        activity?.SetTag("healthrecord.sources", request.Sources.Count);
-        var started = Stopwatch.GetTimestamp();
-        Log.AggregationStarted(_logger, request.Sources.Count);
-
         var issues = new List<EhrIssue>();
         var (records, summaries) = await ReadSourcesAsync(request, issues, cancellationToken).ConfigureAwait(false);
+        return await AggregateRecordsAsync(records, summaries, issues, request.Policy, request.SaveToStore, [], request.Progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the sources of a request without aggregating them, so that the same records can be aggregated
+    /// again (<see cref="ReaggregateAsync"/>) with another policy or with clusters split, without re-reading.
+    /// </summary>
+    /// <param name="request">The sources (its policy and store settings are not used here).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The records read, untouched by the pipeline.</returns>
+    public async Task<SourceReadResult> ReadAsync(AggregationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateRequest(request);
+        var issues = new List<EhrIssue>();
+        var (records, summaries) = await ReadSourcesAsync(request, issues, cancellationToken).ConfigureAwait(false);
+        return new SourceReadResult { Records = records, Sources = summaries, Issues = issues };
+    }
+
+    /// <summary>
+    /// Aggregates records read before (by <see cref="ReadAsync"/>, or from an EHR's sources kept by the host):
+    /// the undo path. Use another <see cref="ReaggregationRequest.Policy"/>, or split clusters with
+    /// <see cref="ReaggregationRequest.KeepApart"/>. The input records are not modified (the pipeline works on copies),
+    /// so they can be aggregated again and again.
+    /// </summary>
+    /// <param name="request">The records and how to aggregate them.</param>
+    /// <param name="cancellationToken">Cancels the aggregation.</param>
+    /// <returns>The result, as <see cref="AggregateAsync"/> gives it.</returns>
+    public Task<AggregationResult> ReaggregateAsync(ReaggregationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Input);
+        var copies = request.Input.Records.Select(Copy).ToList();
+        return AggregateRecordsAsync(copies, request.Input.Sources.ToList(), request.Input.Issues.ToList(), request.Policy, request.SaveToStore, request.KeepApart, request.Progress, cancellationToken);
+
+        static SourceRecord Copy(SourceRecord r) => new()
+        {
+            SourceName = r.SourceName,
+            ResourceType = r.ResourceType,
+            ResourceId = r.ResourceId,
+            Location = r.Location,
+            Resource = r.Resource?.DeepCopy(),
+            FullUrl = r.FullUrl,
+            DocumentId = r.DocumentId,
+            Rejection = r.Rejection,
+            Warnings = r.Warnings,
+        };
+    }
+
+    private async Task<AggregationResult> AggregateRecordsAsync(List<SourceRecord> records, List<SourceSummary> summaries, List<EhrIssue> issues, IMergePolicy? policy, bool? saveToStore,
+        IReadOnlyList<IReadOnlyCollection<string>> keepApart, IProgress<AggregationProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.aggregate");
+        activity?.SetTag("healthrecord.sources", summaries.Count);
+        var started = Stopwatch.GetTimestamp();
+        Log.AggregationStarted(_logger, summaries.Count);
 
         var nodes = BuildNodes(records);
-        request.Progress?.Report(new AggregationProgress("resolve", 0, nodes.Count));
+        progress?.Report(new AggregationProgress("resolve", 0, nodes.Count));
         Validate(nodes);
         ResolveReferences(nodes);
         AttributeSubjects(nodes);
 
-        request.Progress?.Report(new AggregationProgress("link", 0, 1));
+        progress?.Report(new AggregationProgress("link", 0, 1));
         var candidates = nodes.Where(n => n.Resource is Patient).Select(n => new PatientCandidate(n.Key, n.Record.SourceName, (Patient)n.Resource!)).ToList();
         var link = await _patientMatcher.LinkAsync(candidates, cancellationToken).ConfigureAwait(false);
         var persons = AssignPersons(nodes, link);
 
         var ehrs = new List<EhrAggregate>();
-        var save = request.SaveToStore ?? _options.SaveToStore;
+        var save = saveToStore ?? _options.SaveToStore;
         for (var p = 0; p < persons.Count; p++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            request.Progress?.Report(new AggregationProgress("merge", p, persons.Count, persons[p].PersonId));
-            var ehr = BuildEhr(persons[p], p, nodes, request.Policy);
+            progress?.Report(new AggregationProgress("merge", p, persons.Count, persons[p].PersonId));
+            var ehr = BuildEhr(persons[p], p, nodes, policy, keepApart);
             if (save)
             {
-                request.Progress?.Report(new AggregationProgress("save", p, persons.Count, persons[p].PersonId));
+                progress?.Report(new AggregationProgress("save", p, persons.Count, persons[p].PersonId));
                 ehr = await _store.SaveAsync(ehr, cancellationToken).ConfigureAwait(false);
                 Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
             }
@@ -442,7 +493,7 @@ public sealed class EhrAggregator : IEhrAggregator
         return persons;
     }
 
-    private EhrAggregate BuildEhr(PersonSlot person, int personIndex, List<RecordNode> nodes, IMergePolicy? policyOverride)
+    private EhrAggregate BuildEhr(PersonSlot person, int personIndex, List<RecordNode> nodes, IMergePolicy? policyOverride, IReadOnlyList<IReadOnlyCollection<string>> keepApart)
     {
         using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.build_ehr");
         var members = nodes.Where(n => n.Persons.Contains(personIndex)).ToList();
@@ -480,7 +531,7 @@ public sealed class EhrAggregator : IEhrAggregator
                 rr => rr.Reference is { } text && TryParseNode(text, out var t) ? nodes[t].Resource : null)).ToList();
             var matcher = MatcherFor(type);
             var clusters = policy.CombinesDuplicates
-                ? DuplicateClusterer.Cluster(candidates, matcher, _options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(_logger, type, size, cut))
+                ? DuplicateClusterer.Cluster(candidates, matcher, _options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(_logger, type, size, cut), keepApart)
                 : new ClusterResult(list.Select((_, i) => (IReadOnlyList<int>)[i]).ToList(), []);
             foreach (var cluster in clusters.Clusters)
             {

@@ -21,7 +21,7 @@ public sealed class InMemorySourceAdapter(IReadOnlyDictionary<string, IReadOnlyL
         cancellationToken.ThrowIfCancellationRequested();
         var name = request.Location[Scheme.Length..];
         var records = sources[name]
-            .Select((r, i) => SourceRecord.FromResource(request.Name, r.DeepCopy(), $"{request.Location}#{i}", null, name))
+            .Select((r, i) => SourceRecord.FromResource(request.Name, r.DeepCopy(), $"{request.Location}#{i}", "urn:uuid:" + r.Id, name))
             .ToList();
         yield return new SourceDocumentResult { SourceName = request.Name, DocumentId = name, Format = "memory", Records = records };
     }
