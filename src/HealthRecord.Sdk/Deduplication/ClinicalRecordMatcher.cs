@@ -67,19 +67,22 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
     {
         ArgumentNullException.ThrowIfNull(candidate);
         var f = FeaturesOf(candidate);
-        var keys = new List<string> { "fp|" + candidate.Fingerprint };
+        var keys = new List<string>();
         foreach (var id in f.Identifiers)
         {
             keys.Add("id|" + id);
         }
 
+        if (!HasConcept(f))
+        {
+            // Nothing to block on but the content itself: identical copies still meet.
+            keys.Add("fp|" + candidate.Fingerprint);
+            return keys;
+        }
+
         if (ReferenceTypes.Contains(f.Type))
         {
-            if (f.Name is not null)
-            {
-                keys.Add("name|" + f.Name);
-            }
-
+            keys.Add("name|" + f.Name);
             return keys;
         }
 
@@ -125,10 +128,13 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
             return RecordMatch.None;
         }
 
-        var identical = left.Fingerprint == right.Fingerprint;
-        if (!_options.MergeWithinSource && !identical && !ReferenceTypes.Contains(a.Type) && string.Equals(left.SourceName, right.SourceName, StringComparison.Ordinal))
+        // The content fingerprint costs a walk over the whole resource: it is only computed when it decides.
+        var sameSource = string.Equals(left.SourceName, right.SourceName, StringComparison.Ordinal);
+        if (!_options.MergeWithinSource && sameSource && !ReferenceTypes.Contains(a.Type))
         {
-            return RecordMatch.None;
+            return left.Fingerprint == right.Fingerprint
+                ? new RecordMatch(true, 1.0, IdenticalContentRule, "content fingerprint " + left.Fingerprint)
+                : RecordMatch.None;
         }
 
         if (SharedIdentifier(left, a, right, b) is { } id)
@@ -136,12 +142,14 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
             return new RecordMatch(true, 1.0, SameIdentifierRule, "identifier " + id);
         }
 
-        if (identical)
+        var match = ReferenceTypes.Contains(a.Type) ? CompareReferenceResources(a, b) : CompareClinical(a, b);
+        // Identical content always has identical features, so only records without a concept or name need the fingerprint.
+        if (!match.IsMatch && !HasConcept(a) && !HasConcept(b) && left.Fingerprint == right.Fingerprint)
         {
             return new RecordMatch(true, 1.0, IdenticalContentRule, "content fingerprint " + left.Fingerprint);
         }
 
-        return ReferenceTypes.Contains(a.Type) ? CompareReferenceResources(a, b) : CompareClinical(a, b);
+        return match;
     }
 
     /// <inheritdoc />
@@ -379,6 +387,8 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
 
         return b.High < a.Low ? a.Low - b.High : TimeSpan.Zero;
     }
+
+    private static bool HasConcept(RecordFeatures f) => ReferenceTypes.Contains(f.Type) ? f.Name is not null : f.Codes.Count > 0 || f.Text is not null;
 
     private static RecordFeatures FeaturesOf(MatchCandidate candidate)
     {

@@ -22,7 +22,7 @@ public static class ClinicalText
 
         var words = new List<string>();
         var current = new StringBuilder();
-        foreach (var ch in text.Normalize(NormalizationForm.FormKD))
+        foreach (var ch in System.Text.Ascii.IsValid(text) ? text : text.Normalize(NormalizationForm.FormKD))
         {
             if (char.IsLetterOrDigit(ch))
             {

@@ -114,6 +114,14 @@ public static class CodeSystems
             return null;
         }
 
+        // Sources use few systems: each spelling is normalised once.
+        return Normalized.Count < 4096 ? Normalized.GetOrAdd(system, NormalizeUncached) : NormalizeUncached(system);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Normalized = new(StringComparer.Ordinal);
+
+    private static string NormalizeUncached(string system)
+    {
         // Some converters write "urn: oid: 2.16…" or wrap lines inside the value: whitespace never belongs in a system URI.
         var s = RemoveWhitespace(system).TrimEnd('/');
         if (ByAlias.TryGetValue(s, out var known))

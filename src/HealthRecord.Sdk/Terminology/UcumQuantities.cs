@@ -92,14 +92,29 @@ public static class UcumQuantities
                 return true;
         }
 
+        // Every other UCUM unit is a multiple of base units: its factor is looked up once, then cached
+        // (Fhir.Metrics parses the unit expression on each call, which costs milliseconds).
+        if (Factors.GetOrAdd(u, UnitFactor) is { } f)
+        {
+            canonical = new Canonical(value * f.Factor, f.Dimension);
+            return true;
+        }
+
+        canonical = default;
+        return false;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (decimal Factor, string Dimension)?> Factors = new(StringComparer.Ordinal);
+
+    private static (decimal Factor, string Dimension)? UnitFactor(string unit)
+    {
         try
         {
-            if (FhirMetricService.Instance.Value.TryCanonicalize((value.ToString(CultureInfo.InvariantCulture), u, CodeSystems.Ucum), out var c)
+            if (FhirMetricService.Instance.Value.TryCanonicalize(("1", unit, CodeSystems.Ucum), out var c)
                 && c is { } r
                 && decimal.TryParse(r.value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
             {
-                canonical = new Canonical(v, r.unit);
-                return true;
+                return (v, r.unit);
             }
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InvalidOperationException or KeyNotFoundException)
@@ -107,8 +122,7 @@ public static class UcumQuantities
             // A unit expression Fhir.Metrics cannot parse is simply not understood.
         }
 
-        canonical = default;
-        return false;
+        return null;
     }
 
     /// <summary>Whether two quantities are the same amount.</summary>

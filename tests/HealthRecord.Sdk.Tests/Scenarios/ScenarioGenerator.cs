@@ -361,7 +361,7 @@ public sealed class ScenarioGenerator
     }
 
     private static string CopyId(string source, string originalId) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source + "|" + originalId))[..12]);
+        new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(source + "|" + originalId)).AsSpan(0, 16)).ToString("D");
 
     private bool Chance(double p) => _random.NextDouble() < p;
 
