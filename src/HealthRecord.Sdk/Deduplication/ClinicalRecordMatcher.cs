@@ -103,7 +103,15 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
                 return keys;
             }
 
-            for (var day = (t.Low - tolerance).UtcDateTime.Date; day <= (t.High + tolerance).UtcDateTime.Date; day = day.AddDays(1))
+            // A month- or year-precision time would touch hundreds of days; its first 40 are enough to meet its copies' keys.
+            var lastDay = RecordFeatures.Add(t.High, tolerance).UtcDateTime.Date;
+            var firstDay = RecordFeatures.Add(t.Low, -tolerance).UtcDateTime.Date;
+            if ((lastDay - firstDay).TotalDays > 40)
+            {
+                lastDay = firstDay.AddDays(40);
+            }
+
+            for (var day = firstDay; day <= lastDay; day = day == DateTime.MaxValue.Date ? DateTime.MaxValue : day.AddDays(1))
             {
                 var d = day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
                 keys.AddRange(concepts.Select(c => c + "|" + d));

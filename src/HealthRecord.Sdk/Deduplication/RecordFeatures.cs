@@ -205,7 +205,7 @@ internal sealed record RecordFeatures
         if (value.Length > 10)
         {
             var hasZone = value.EndsWith('Z') || value.LastIndexOfAny(['+', '-']) > 10;
-            return hasZone ? (start, start) : (start - ZoneSlack, start + ZoneSlack);
+            return hasZone ? (start, start) : (Add(start, -ZoneSlack), Add(start, ZoneSlack));
         }
 
         var extent = value.Length switch
@@ -214,7 +214,24 @@ internal sealed record RecordFeatures
             7 => TimeSpan.FromDays(DateTime.DaysInMonth(start.Year, start.Month)),
             _ => TimeSpan.FromDays(1),
         };
-        return (start - ZoneSlack, start + extent + ZoneSlack);
+        return (Add(start, -ZoneSlack), Add(start, extent + ZoneSlack));
+    }
+
+    /// <summary>Adds a span, saturating at the ends of the calendar (year 1 and 9999 occur in bad data).</summary>
+    internal static DateTimeOffset Add(DateTimeOffset value, TimeSpan span)
+    {
+        var ticks = value.UtcTicks;
+        if (span.Ticks > 0 && ticks > DateTimeOffset.MaxValue.UtcTicks - span.Ticks)
+        {
+            return DateTimeOffset.MaxValue;
+        }
+
+        if (span.Ticks < 0 && ticks < DateTimeOffset.MinValue.UtcTicks - span.Ticks)
+        {
+            return DateTimeOffset.MinValue;
+        }
+
+        return new DateTimeOffset(ticks + span.Ticks, TimeSpan.Zero);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Type} {string.Join(",", Codes)} {Time}");

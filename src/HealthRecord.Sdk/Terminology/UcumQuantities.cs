@@ -79,6 +79,12 @@ public static class UcumQuantities
         }
 
         // Fhir.Metrics has no formulas for the offset temperature scales; they are converted here.
+        if (Math.Abs(value) > 1e20m)
+        {
+            canonical = default;
+            return false;
+        }
+
         switch (u)
         {
             case "Cel":
@@ -96,8 +102,15 @@ public static class UcumQuantities
         // (Fhir.Metrics parses the unit expression on each call, which costs milliseconds).
         if (Factors.GetOrAdd(u, UnitFactor) is { } f)
         {
-            canonical = new Canonical(value * f.Factor, f.Dimension);
-            return true;
+            try
+            {
+                canonical = new Canonical(value * f.Factor, f.Dimension);
+                return true;
+            }
+            catch (OverflowException)
+            {
+                // A value beyond decimal range in base units (hostile or mistyped input) is not comparable.
+            }
         }
 
         canonical = default;
@@ -169,8 +182,15 @@ public static class UcumQuantities
             return true;
         }
 
-        var scale = Math.Max(Math.Abs(a), Math.Abs(b));
-        return scale > 0 && (double)(Math.Abs(a - b) / scale) <= relativeTolerance;
+        try
+        {
+            var scale = Math.Max(Math.Abs(a), Math.Abs(b));
+            return scale > 0 && (double)(Math.Abs(a - b) / scale) <= relativeTolerance;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
     }
 
     private static string? UnitOf(Quantity quantity) =>

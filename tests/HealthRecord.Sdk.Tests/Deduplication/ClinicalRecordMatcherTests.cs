@@ -169,4 +169,18 @@ public class ClinicalRecordMatcherTests
         Assert.Contains("c|http://loinc.org|2345-7|20200301", keys);
         Assert.DoesNotContain("c|http://loinc.org|2345-7", keys);
     }
+
+    [Theory]
+    [InlineData("0001-01-01", "0001-01-01T00:00:00Z")]
+    [InlineData("9999-12-31", "9999-12-31T23:59:59Z")]
+    [InlineData("2020", "2020-06-01T10:00:00Z")]
+    public void Compare_DatesAtTheEndsOfTheCalendarAndHugeValues_DoNotThrow(string a, string b)
+    {
+        var left = C("a", Lab(a, 79_000_000_000_000_000_000_000_000m, "mmol/L"));
+        var right = C("b", Lab(b, 1e20m, "mol/L"));
+        Assert.NotEmpty(_matcher.GetBlockingKeys(left));
+        Assert.NotEmpty(_matcher.GetBlockingKeys(right));
+        Assert.False(_matcher.Compare(left, right).IsMatch);
+        Assert.Null(Record.Exception(() => _matcher.CanJoin([left], [right])));
+    }
 }
