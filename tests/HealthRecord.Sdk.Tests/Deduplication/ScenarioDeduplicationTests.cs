@@ -89,7 +89,7 @@ public class ScenarioDeduplicationTests(ITestOutputHelper output)
     public async Task Aggregate_CorpusPatientsSplitAcross15Emrs_MeetsPrecisionAndRecallGoals()
     {
         long tp = 0, predicted = 0, actual = 0;
-        var traps = 0;
+        int traps = 0, trapsPlaced = 0, records = 0;
         foreach (var file in Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal))
         {
             var (ehr, scenario) = await AggregateAsync(LoadBundle(file), 7);
@@ -100,6 +100,8 @@ public class ScenarioDeduplicationTests(ITestOutputHelper output)
                 output.WriteLine("  false merge " + f);
             }
 
+            trapsPlaced += scenario.Traps.Count;
+            records += scenario.RecordCount;
             tp += m.TruePositives;
             predicted += m.Predicted;
             actual += m.Actual;
@@ -107,7 +109,7 @@ public class ScenarioDeduplicationTests(ITestOutputHelper output)
         }
 
         var total = new PairwiseMetrics(tp, predicted, actual, traps, []);
-        output.WriteLine("all: " + total);
+        output.WriteLine($"all: {records} records, {trapsPlaced} traps, {total}");
         Assert.Equal(0, traps);
         Assert.True(total.Precision >= 0.995, total.ToString());
         Assert.True(total.F1 >= 0.98, total.ToString());
