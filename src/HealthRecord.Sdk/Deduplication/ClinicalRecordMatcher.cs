@@ -238,8 +238,9 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
 
                 evidence += string.Create(CultureInfo.InvariantCulture, $", times within {Math.Ceiling(gap.TotalMinutes)} min");
             }
-            else if (ruleOptions.RequireTime && (a.Time is not null || b.Time is not null))
+            else if (ruleOptions.RequireTime)
             {
+                // Without both times, two copies of a repeated fact (this year's and last year's flu shot) cannot be told apart.
                 return RecordMatch.None;
             }
         }

@@ -100,6 +100,11 @@ public class ScenarioDeduplicationTests(ITestOutputHelper output)
                 output.WriteLine("  false merge " + f);
             }
 
+            foreach (var f in m.Missed.Take(5))
+            {
+                output.WriteLine("  missed " + f);
+            }
+
             trapsPlaced += scenario.Traps.Count;
             records += scenario.RecordCount;
             tp += m.TruePositives;

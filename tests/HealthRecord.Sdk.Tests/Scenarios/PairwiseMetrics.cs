@@ -8,6 +8,9 @@ namespace HealthRecord.Sdk.Tests.Scenarios;
 /// </summary>
 public sealed record PairwiseMetrics(long TruePositives, long Predicted, long Actual, int TrapMerges, IReadOnlyList<string> FalseMerges)
 {
+    /// <summary>Facts whose copies ended in more than one EHR record.</summary>
+    public IReadOnlyList<string> Missed { get; init; } = [];
+
     public double Precision => Predicted == 0 ? 1 : (double)TruePositives / Predicted;
 
     public double Recall => Actual == 0 ? 1 : (double)TruePositives / Actual;
@@ -43,7 +46,12 @@ public sealed record PairwiseMetrics(long TruePositives, long Predicted, long Ac
             }
         }
 
-        return new PairwiseMetrics(tp, predicted, actual, trapMerges, falseMerges);
+        var missed = rows.GroupBy(r => r.Truth, StringComparer.Ordinal)
+            .Where(g => g.Select(r => r.Ehr).Distinct(StringComparer.Ordinal).Count() > 1)
+            .Select(g => g.Key)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return new PairwiseMetrics(tp, predicted, actual, trapMerges, falseMerges) { Missed = missed };
     }
 
     public override string ToString() =>

@@ -565,9 +565,11 @@ public sealed class ScenarioGenerator
 
     private static void ShiftZone(Resource r)
     {
+        // The same instant written in the EMR's own zone (FHIR needs the offset whenever there is a time).
+        const string format = "yyyy-MM-dd'T'HH:mm:sszzz";
         static string? Zone(string? value) =>
             value is { Length: > 10 } && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)
-                ? t.ToOffset(TimeSpan.FromHours(-5)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture)
+                ? t.ToOffset(TimeSpan.FromHours(-5)).ToString(format, CultureInfo.InvariantCulture)
                 : value;
 
         switch (r)
