@@ -183,4 +183,19 @@ public class ClinicalRecordMatcherTests
         Assert.False(_matcher.Compare(left, right).IsMatch);
         Assert.Null(Record.Exception(() => _matcher.CanJoin([left], [right])));
     }
+
+    [Fact]
+    public void Compare_UndatedCopiesOfARepeatedFact_DoNotMatchOnCodeAlone()
+    {
+        static Immunization Flu(string? when) => new()
+        {
+            Status = Immunization.ImmunizationStatusCodes.Completed,
+            VaccineCode = new CodeableConcept(CodeSystems.Cvx, "140"),
+            Occurrence = when is null ? null! : new FhirDateTime(when),
+        };
+
+        Assert.False(Matches(Flu(null), Flu(null)));
+        Assert.False(Matches(Flu("2019-10-01"), Flu(null)));
+        Assert.True(Matches(Flu("2019-10-01"), Flu("2019-10-01T09:30:00-04:00")));
+    }
 }
