@@ -30,6 +30,7 @@ public sealed class EhrAggregator : IEhrAggregator
     private readonly MergeOptions _merge;
     private readonly ILogger<EhrAggregator> _logger;
     private readonly ExactDuplicateMatcher _exact = new();
+    private readonly ClinicalRecordMatcher _clinical;
 
     /// <summary>Creates the aggregator. Hosts get it from DI (<c>AddHealthRecord</c>).</summary>
     /// <param name="adapters">Source adapters; the file-system adapter is asked last.</param>
@@ -61,6 +62,7 @@ public sealed class EhrAggregator : IEhrAggregator
         _validators = validators.ToArray();
         _patientMatcher = patientMatcher;
         _matchers = matchers.ToArray();
+        _clinical = _matchers.OfType<ClinicalRecordMatcher>().FirstOrDefault() ?? new ClinicalRecordMatcher();
         _store = store;
         _options = options.Value;
         _merge = mergeOptions.Value;
@@ -77,7 +79,7 @@ public sealed class EhrAggregator : IEhrAggregator
         Log.AggregationStarted(_logger, request.Sources.Count);
         var issues = new List<EhrIssue>();
         var (records, summaries) = await ReadSourcesAsync(request, issues, cancellationToken).ConfigureAwait(false);
-        return await AggregateCoreAsync(records, summaries, issues, request, activity, cancellationToken).ConfigureAwait(false);
+        return await AggregateCoreAsync(records, summaries, issues, request.Policy, request.SaveToStore, [], request.Progress, activity, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -92,25 +94,60 @@ public sealed class EhrAggregator : IEhrAggregator
         var issues = records.Where(r => r.Warnings.Count > 0)
             .SelectMany(r => r.Warnings.Select(w => new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidResource, r.SourceName, r.Location, w)))
             .ToList();
-        return await AggregateCoreAsync(records.ToList(), summaries, issues, request ?? new AggregationRequest(), activity, cancellationToken).ConfigureAwait(false);
+        request ??= new AggregationRequest();
+        return await AggregateCoreAsync(records.ToList(), summaries, issues, request.Policy, request.SaveToStore, [], request.Progress, activity, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<AggregationResult> AggregateCoreAsync(List<SourceRecord> records, List<SourceSummary> summaries, List<EhrIssue> issues, AggregationRequest request, Activity? activity, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the sources of a request without aggregating them, so that the same records can be aggregated
+    /// again (<see cref="ReaggregateAsync"/>) with another policy or with clusters split, without re-reading.
+    /// </summary>
+    /// <param name="request">The sources (its policy and store settings are not used here).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The records read, untouched by the pipeline.</returns>
+    public async Task<SourceReadResult> ReadAsync(AggregationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateRequest(request);
+        var issues = new List<EhrIssue>();
+        var (records, summaries) = await ReadSourcesAsync(request, issues, cancellationToken).ConfigureAwait(false);
+        return new SourceReadResult { Records = records, Sources = summaries, Issues = issues };
+    }
+
+    /// <summary>
+    /// Aggregates records read before (by <see cref="ReadAsync"/>, or <see cref="AggregationResult.SourceRecords"/>):
+    /// the undo path. Use another <see cref="ReaggregationRequest.Policy"/>, or split clusters with
+    /// <see cref="ReaggregationRequest.KeepApart"/>. The input records are not modified (the pipeline works on copies),
+    /// so they can be aggregated again and again.
+    /// </summary>
+    /// <param name="request">The records and how to aggregate them.</param>
+    /// <param name="cancellationToken">Cancels the aggregation.</param>
+    /// <returns>The result, as <see cref="AggregateAsync"/> gives it.</returns>
+    public async Task<AggregationResult> ReaggregateAsync(ReaggregationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Input);
+        using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.reaggregate");
+        return await AggregateCoreAsync(request.Input.Records.ToList(), request.Input.Sources.ToList(), request.Input.Issues.ToList(), request.Policy, request.SaveToStore, request.KeepApart, request.Progress, activity, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<AggregationResult> AggregateCoreAsync(List<SourceRecord> records, List<SourceSummary> summaries, List<EhrIssue> issues, IMergePolicy? policy, bool? saveToStore,
+        IReadOnlyList<IReadOnlyCollection<string>> keepApart, IProgress<AggregationProgress>? progress, Activity? activity, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var nodes = BuildNodes(records);
-        request.Progress?.Report(new AggregationProgress("resolve", 0, nodes.Count));
+        progress?.Report(new AggregationProgress("resolve", 0, nodes.Count));
         Validate(nodes);
         ResolveReferences(nodes);
         AttributeSubjects(nodes);
 
-        request.Progress?.Report(new AggregationProgress("link", 0, 1));
+        progress?.Report(new AggregationProgress("link", 0, 1));
         var candidates = nodes.Where(n => n.Resource is Patient).Select(n => new PatientCandidate(n.Key, n.Record.SourceName, (Patient)n.Resource!)).ToList();
         var link = await _patientMatcher.LinkAsync(candidates, cancellationToken).ConfigureAwait(false);
         var persons = AssignPersons(nodes, link);
 
         var ehrs = new List<EhrAggregate>();
-        var save = request.SaveToStore ?? _options.SaveToStore;
+        var save = saveToStore ?? _options.SaveToStore;
         if (save)
         {
             await ContinueStoredPersonsAsync(persons, nodes, cancellationToken).ConfigureAwait(false);
@@ -119,11 +156,11 @@ public sealed class EhrAggregator : IEhrAggregator
         for (var p = 0; p < persons.Count; p++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            request.Progress?.Report(new AggregationProgress("merge", p, persons.Count, persons[p].PersonId));
-            var ehr = BuildEhr(persons[p], p, nodes, request.Policy);
+            progress?.Report(new AggregationProgress("merge", p, persons.Count, persons[p].PersonId));
+            var ehr = BuildEhr(persons[p], p, nodes, policy, keepApart);
             if (save)
             {
-                request.Progress?.Report(new AggregationProgress("save", p, persons.Count, persons[p].PersonId));
+                progress?.Report(new AggregationProgress("save", p, persons.Count, persons[p].PersonId));
                 ehr = await _store.SaveAsync(ehr, cancellationToken).ConfigureAwait(false);
                 Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
             }
@@ -486,7 +523,7 @@ public sealed class EhrAggregator : IEhrAggregator
         return persons;
     }
 
-    private EhrAggregate BuildEhr(PersonSlot person, int personIndex, List<RecordNode> nodes, IMergePolicy? policyOverride)
+    private EhrAggregate BuildEhr(PersonSlot person, int personIndex, List<RecordNode> nodes, IMergePolicy? policyOverride, IReadOnlyList<IReadOnlyCollection<string>> keepApart)
     {
         using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.build_ehr");
         var members = nodes.Where(n => n.Persons.Contains(personIndex)).ToList();
@@ -520,10 +557,11 @@ public sealed class EhrAggregator : IEhrAggregator
             var type = group.Key;
             var policy = policyOverride ?? _merge.PolicyFor(type);
             var list = group.ToList();
-            var candidates = list.Select(n => new MatchCandidate(n.Record.SourceName, n.Record.SourceReference, n.Resource!, r => ContentFingerprint.Compute(r, rr => TargetType(rr, nodes)))).ToList();
+            var candidates = list.Select(n => new MatchCandidate(n.Record.SourceName, n.Record.SourceReference, n.Resource!, r => ContentFingerprint.Compute(r, rr => TargetType(rr, nodes)),
+                rr => rr.Reference is { } text && TryParseNode(text, out var t) ? nodes[t].Resource : null)).ToList();
             var matcher = MatcherFor(type);
             var clusters = policy.CombinesDuplicates
-                ? DuplicateClusterer.Cluster(candidates, matcher, _options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(_logger, type, size, cut))
+                ? DuplicateClusterer.Cluster(candidates, matcher, _options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(_logger, type, size, cut), keepApart)
                 : new ClusterResult(list.Select((_, i) => (IReadOnlyList<int>)[i]).ToList(), []);
             foreach (var cluster in clusters.Clusters)
             {
@@ -638,10 +676,11 @@ public sealed class EhrAggregator : IEhrAggregator
         return ranked.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.Ordinal);
     }
 
+    // A host's matchers come first (type-specific, then catch-all); then the built-in clinical matcher for its types; then exact duplicates.
     private IRecordMatcher MatcherFor(string type) =>
-        _matchers.LastOrDefault(m => m.ResourceTypes.Contains(type))
-        ?? _matchers.LastOrDefault(m => m.ResourceTypes.Count == 0)
-        ?? _exact;
+        _matchers.LastOrDefault(m => m is not ClinicalRecordMatcher && m.ResourceTypes.Contains(type))
+        ?? _matchers.LastOrDefault(m => m is not ClinicalRecordMatcher && m.ResourceTypes.Count == 0)
+        ?? (_clinical.ResourceTypes.Contains(type) ? _clinical : _exact);
 
     private static string? TargetType(ResourceReference reference, List<RecordNode> nodes) =>
         reference.Reference is { } r && TryParseNode(r, out var i) ? nodes[i].Record.ResourceType : null;

@@ -3,7 +3,9 @@ namespace HealthRecord.Sdk.Deduplication;
 /// <summary>
 /// Groups records into duplicate clusters: candidates share a blocking key, a matcher decides each pair,
 /// and union-find joins the matches. Candidates arrive in canonical order and every loop runs in that
-/// order, so the clusters never depend on input order.
+/// order, so the clusters never depend on input order. Before two clusters join, the matcher (when it is
+/// an <see cref="IClusterConstraint"/>) and the split requests (<c>keepApart</c>) may refuse, so a chain
+/// of pairwise matches cannot join facts that must stay apart.
 /// </summary>
 internal static class DuplicateClusterer
 {
@@ -12,15 +14,21 @@ internal static class DuplicateClusterer
     /// <param name="matcher">The matcher for the type.</param>
     /// <param name="maxBlockSize">The largest block compared pairwise.</param>
     /// <param name="onOversizedBlock">Told about blocks that were cut.</param>
+    /// <param name="keepApart">Groups of candidate keys (<c>source:Type/id</c>) of which no two may end in one cluster.</param>
     /// <returns>Clusters (lists of candidate indexes, ascending), ordered by their first index, and the matched pairs.</returns>
-    public static ClusterResult Cluster(IReadOnlyList<MatchCandidate> candidates, IRecordMatcher matcher, int maxBlockSize, Action<int, int>? onOversizedBlock = null)
+    public static ClusterResult Cluster(IReadOnlyList<MatchCandidate> candidates, IRecordMatcher matcher, int maxBlockSize, Action<int, int>? onOversizedBlock = null,
+        IReadOnlyCollection<IReadOnlyCollection<string>>? keepApart = null)
     {
         var n = candidates.Count;
         var parent = new int[n];
+        var memberLists = new List<int>?[n];
         for (var i = 0; i < n; i++)
         {
             parent[i] = i;
         }
+
+        var constraint = matcher as IClusterConstraint;
+        var splitGroupsOf = SplitGroups(candidates, keepApart);
 
         var blocks = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var keyOrder = new List<string>();
@@ -54,6 +62,19 @@ internal static class DuplicateClusterer
             {
                 // An identifier that one source gives to several different records does not identify a record
                 // (C-CDA ids that carry only an organisation's OID root do this); it is no evidence.
+                var id = key[3..];
+                foreach (var m in members)
+                {
+                    (candidates[m].AmbiguousIdentifiers ??= new HashSet<string>(StringComparer.Ordinal)).Add(id);
+                }
+            }
+        }
+
+        foreach (var key in keyOrder)
+        {
+            var members = blocks[key];
+            if (members.Count < 2 || (key.StartsWith("id|", StringComparison.Ordinal) && candidates[members[0]].AmbiguousIdentifiers?.Contains(key[3..]) == true))
+            {
                 continue;
             }
 
@@ -76,13 +97,41 @@ internal static class DuplicateClusterer
                     }
 
                     var decision = matcher.Compare(candidates[i], candidates[j]);
-                    if (decision.IsMatch)
+                    if (decision.IsMatch && CanJoin(i, j))
                     {
-                        Union(parent, i, j);
+                        var (root, other) = Union(parent, i, j);
+                        var joined = memberLists[root] ?? [root];
+                        joined.AddRange(memberLists[other] ?? [other]);
+                        memberLists[root] = joined;
+                        memberLists[other] = null;
                         matches.Add(new MatchedPair(i, j, decision));
                     }
                 }
             }
+        }
+
+        bool CanJoin(int i, int j)
+        {
+            var left = memberLists[Find(parent, i)] ?? [Find(parent, i)];
+            var right = memberLists[Find(parent, j)] ?? [Find(parent, j)];
+            if (splitGroupsOf is not null)
+            {
+                foreach (var l in left)
+                {
+                    if (splitGroupsOf.TryGetValue(l, out var groupsOfL))
+                    {
+                        foreach (var r in right)
+                        {
+                            if (splitGroupsOf.TryGetValue(r, out var groupsOfR) && groupsOfL.Overlaps(groupsOfR))
+                            {
+                                return false;
+                            }
+                        }
+                    }
+                }
+            }
+
+            return constraint is null || constraint.CanJoin(left.Select(x => candidates[x]).ToList(), right.Select(x => candidates[x]).ToList());
         }
 
         var groups = new SortedDictionary<int, List<int>>();
@@ -131,23 +180,55 @@ internal static class DuplicateClusterer
     }
 
     // The smaller index becomes the root, so roots (and therefore cluster order) are canonical.
-    private static void Union(int[] parent, int a, int b)
+    private static (int Root, int Other) Union(int[] parent, int a, int b)
     {
         var ra = Find(parent, a);
         var rb = Find(parent, b);
-        if (ra == rb)
-        {
-            return;
-        }
-
         if (ra < rb)
         {
             parent[rb] = ra;
+            return (ra, rb);
         }
-        else
+
+        parent[ra] = rb;
+        return (rb, ra);
+    }
+
+    private static Dictionary<int, HashSet<int>>? SplitGroups(IReadOnlyList<MatchCandidate> candidates, IReadOnlyCollection<IReadOnlyCollection<string>>? keepApart)
+    {
+        if (keepApart is null || keepApart.Count == 0)
         {
-            parent[ra] = rb;
+            return null;
         }
+
+        var indexByKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            indexByKey.TryAdd(candidates[i].Key, i);
+        }
+
+        var result = new Dictionary<int, HashSet<int>>();
+        var g = 0;
+        foreach (var group in keepApart)
+        {
+            foreach (var key in group)
+            {
+                if (indexByKey.TryGetValue(key, out var i))
+                {
+                    if (!result.TryGetValue(i, out var set))
+                    {
+                        set = [];
+                        result[i] = set;
+                    }
+
+                    set.Add(g);
+                }
+            }
+
+            g++;
+        }
+
+        return result;
     }
 }
 

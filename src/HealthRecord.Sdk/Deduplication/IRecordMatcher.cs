@@ -32,18 +32,22 @@ public sealed class MatchCandidate
 {
     private string? _fingerprint;
     private readonly Func<Resource, string> _fingerprintOf;
+    private readonly Func<ResourceReference, Resource?>? _resolve;
 
     /// <summary>Creates a candidate.</summary>
     /// <param name="sourceName">The source.</param>
     /// <param name="sourceReference"><c>Type/id</c> as the source named it.</param>
     /// <param name="resource">The resource (references already resolved inside its source).</param>
     /// <param name="fingerprintOf">Computes the content fingerprint on first use.</param>
-    public MatchCandidate(string sourceName, string sourceReference, Resource resource, Func<Resource, string>? fingerprintOf = null)
+    /// <param name="resolve">Finds the record a reference of this one points at (e.g. the Medication of a MedicationRequest), within its source.</param>
+    public MatchCandidate(string sourceName, string sourceReference, Resource resource, Func<Resource, string>? fingerprintOf = null, Func<ResourceReference, Resource?>? resolve = null)
     {
+        ArgumentNullException.ThrowIfNull(resource);
         SourceName = sourceName;
         SourceReference = sourceReference;
         Resource = resource;
         _fingerprintOf = fingerprintOf ?? (r => Fhir.ContentFingerprint.Compute(r));
+        _resolve = resolve;
     }
 
     /// <summary>The source.</summary>
@@ -58,8 +62,31 @@ public sealed class MatchCandidate
     /// <summary>The content fingerprint (see <see cref="Fhir.ContentFingerprint"/>), computed once.</summary>
     public string Fingerprint => _fingerprint ??= _fingerprintOf(Resource);
 
+    /// <summary><c>source:Type/id</c>, the key split requests use.</summary>
+    public string Key => $"{SourceName}:{SourceReference}";
+
+    /// <summary>Features a matcher computed for this candidate (computed once, reused in every comparison).</summary>
+    internal object? Features { get; set; }
+
+    /// <summary>Identifier keys (<c>system|value</c>) the clusterer found on several different records of one source: no evidence.</summary>
+    internal HashSet<string>? AmbiguousIdentifiers { get; set; }
+
+    /// <summary>The record a reference points at: a contained resource, or a record of the same source.</summary>
+    /// <param name="reference">The reference.</param>
+    /// <returns>The target, or <see langword="null"/> when it cannot be found.</returns>
+    public Resource? ResolveReference(ResourceReference reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        if (reference.Reference is { } r && r.StartsWith('#') && Resource is DomainResource dr)
+        {
+            return dr.Contained.FirstOrDefault(c => c.Id == r[1..]);
+        }
+
+        return _resolve?.Invoke(reference);
+    }
+
     /// <inheritdoc />
-    public override string ToString() => $"{SourceName}:{SourceReference}";
+    public override string ToString() => Key;
 }
 
 /// <summary>A matcher's decision about a pair.</summary>

@@ -39,6 +39,9 @@ public static class HealthRecordServiceCollectionExtensions
         services.AddOptions<MergeOptions>();
         services.TryAddSingleton<IValidator<HealthRecordOptions>, HealthRecordOptionsValidator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthRecordOptions>, FluentValidateOptions<HealthRecordOptions>>());
+        services.AddOptions<DeduplicationOptions>().ValidateOnStart();
+        services.TryAddSingleton<IValidator<DeduplicationOptions>, DeduplicationOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeduplicationOptions>, FluentValidateOptions<DeduplicationOptions>>());
 
         var builder = new HealthRecordBuilder(services);
         configure?.Invoke(builder);
@@ -50,6 +53,7 @@ public static class HealthRecordServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidator<Resource>, SourceRecordValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, FhirBundleExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, NdjsonExporter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecordMatcher, ClinicalRecordMatcher>());
         services.TryAddSingleton<ILinkReview, InMemoryLinkReview>();
         services.TryAddSingleton<IPatientMatcher, ProbabilisticPatientMatcher>();
         services.TryAddSingleton<IEhrStore>(sp => new InMemoryEhrStore(sp.GetService<TimeProvider>()));

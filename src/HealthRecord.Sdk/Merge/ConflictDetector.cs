@@ -16,17 +16,32 @@ public static class ConflictDetector
         "birthDate", "gender", "deceased", "doseQuantity", "interpretation",
     ];
 
+    /// <summary>The elements compared, in the order conflicts are reported.</summary>
+    public static IReadOnlyList<string> Elements => Significant;
+
     /// <summary>The conflicts between the chosen member and the others.</summary>
     /// <param name="members">The members.</param>
     /// <param name="chosen">The index of the member whose values were kept.</param>
     /// <returns>One conflict per element that differs, in a fixed element order.</returns>
-    public static IReadOnlyList<MergeConflict> Detect(IReadOnlyList<MergeMember> members, int chosen)
+    public static IReadOnlyList<MergeConflict> Detect(IReadOnlyList<MergeMember> members, int chosen) => Detect(members, _ => chosen);
+
+    /// <summary>
+    /// The conflicts between the member each element's value was taken from and the others. Values that
+    /// say the same thing differently are not conflicts: quantities equal in UCUM-commensurable units,
+    /// concepts sharing a coding (system URIs and OIDs normalised), a date and a timestamp on that date.
+    /// </summary>
+    /// <param name="members">The members.</param>
+    /// <param name="chosenFor">The index of the member whose value was kept, per element.</param>
+    /// <returns>One conflict per element that differs, in a fixed element order.</returns>
+    public static IReadOnlyList<MergeConflict> Detect(IReadOnlyList<MergeMember> members, Func<string, int> chosenFor)
     {
         ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(chosenFor);
         var conflicts = new List<MergeConflict>();
-        var winner = members[chosen];
         foreach (var element in Significant)
         {
+            var chosen = chosenFor(element);
+            var winner = members[chosen];
             var chosenValue = ValueOf(winner.Resource, element);
             var alternatives = new List<ConflictValue>();
             for (var i = 0; i < members.Count; i++)
@@ -38,7 +53,7 @@ public static class ConflictDetector
 
                 var other = ValueOf(members[i].Resource, element);
                 // An element one copy lacks is not a disagreement; two different values are.
-                if (other is not null && chosenValue is not null && !other.IsExactly(chosenValue))
+                if (other is not null && chosenValue is not null && !SameValue(other, chosenValue))
                 {
                     alternatives.Add(new ConflictValue(Display(other), members[i].Key));
                 }
@@ -51,6 +66,37 @@ public static class ConflictDetector
         }
 
         return conflicts;
+    }
+
+    /// <summary>Whether two values of one element say the same thing.</summary>
+    /// <param name="left">One value.</param>
+    /// <param name="right">The other.</param>
+    /// <returns>Whether they agree.</returns>
+    public static bool SameValue(Base left, Base right)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        switch (left, right)
+        {
+            case (Quantity a, Quantity b):
+                return Terminology.UcumQuantities.AreEqual(a, b, 0.003);
+            case (CodeableConcept a, CodeableConcept b):
+                var ka = Terminology.CodeSystems.KeysOf(a);
+                var kb = Terminology.CodeSystems.KeysOf(b);
+                if (ka.Count > 0 && kb.Count > 0)
+                {
+                    return ka.Intersect(kb, StringComparer.Ordinal).Any();
+                }
+
+                return string.Equals(Terminology.ClinicalText.Normalize(a.Text ?? a.Coding.FirstOrDefault()?.Display), Terminology.ClinicalText.Normalize(b.Text ?? b.Coding.FirstOrDefault()?.Display), StringComparison.Ordinal);
+            case (DataType a, DataType b) when Deduplication.RecordFeatures.TimeOf(a) is { } ta && Deduplication.RecordFeatures.TimeOf(b) is { } tb:
+                // A date and a timestamp on that date (in some time zone) agree.
+                return ta.Low <= tb.High && tb.Low <= ta.High;
+            case (PrimitiveType a, PrimitiveType b):
+                return string.Equals(a.ToString()?.Trim(), b.ToString()?.Trim(), StringComparison.OrdinalIgnoreCase);
+            default:
+                return left.IsExactly(right);
+        }
     }
 
     private static Base? ValueOf(Resource resource, string element) =>

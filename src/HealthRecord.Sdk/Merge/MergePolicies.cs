@@ -7,7 +7,7 @@ namespace HealthRecord.Sdk.Merge;
 public static class MergePolicies
 {
     /// <summary>The names <see cref="FromName"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["source-priority", "most-recent", "most-complete", "keep-all"];
+    public static IReadOnlyList<string> Names { get; } = ["source-priority", "most-recent", "most-complete", "per-element", "keep-all"];
 
     /// <summary>
     /// Takes the copy from the highest-ranked source; other copies add only identifiers.
@@ -24,6 +24,16 @@ public static class MergePolicies
     /// <returns>The policy.</returns>
     public static IMergePolicy MostComplete() => new MostCompletePolicy();
 
+    /// <summary>
+    /// Composes the record element by element: values from the highest-ranked source; codings, identifiers
+    /// and notes as the union of every copy's; statuses (<c>status</c>, <c>clinicalStatus</c>,
+    /// <c>verificationStatus</c>) from the most recent assertion (<c>meta.lastUpdated</c>, else the date the
+    /// source recorded or asserted it, else the clinical date; ties go to source priority).
+    /// </summary>
+    /// <param name="ranking">Source names, highest first. Empty uses <see cref="HealthRecordOptions.SourcePriority"/>.</param>
+    /// <returns>The policy.</returns>
+    public static IMergePolicy PerElement(params string[] ranking) => new ElementCompositionPolicy(ranking ?? []);
+
     /// <summary>Never combines: every source record stays a record of its own (no deduplication).</summary>
     /// <returns>The policy.</returns>
     public static IMergePolicy KeepAll() => new KeepAllPolicy();
@@ -37,6 +47,7 @@ public static class MergePolicies
         "source-priority" => SourcePriority(),
         "most-recent" => MostRecent(),
         "most-complete" => MostComplete(),
+        "per-element" => PerElement(),
         "keep-all" => KeepAll(),
         _ => throw new HealthRecordConfigurationException($"Unknown merge policy '{name}'. Known policies: {string.Join(", ", Names)}."),
     };
@@ -183,7 +194,7 @@ public abstract class SelectingMergePolicy : IMergePolicy
         return best;
     }
 
-    private static void UnionIdentifiers(Resource merged, IReadOnlyList<MergeMember> members)
+    internal static void UnionIdentifiers(Resource merged, IReadOnlyList<MergeMember> members)
     {
         if (Fhir.ResourceIdentifiers.ListOf(merged) is not { } target)
         {

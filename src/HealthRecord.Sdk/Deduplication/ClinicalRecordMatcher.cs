@@ -1,0 +1,413 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace HealthRecord.Sdk.Deduplication;
+
+/// <summary>
+/// The built-in matcher for the clinical types EMRs re-report (see <see cref="DeduplicationOptions.ClinicalTypes"/>):
+/// two records are one fact when they share an identifier, or when their main concepts share a coding
+/// (SNOMED CT, ICD-10-CM, LOINC, RxNorm, CVX, NDC…, system URIs and OIDs normalised) or, without a shared
+/// code system, the same normalised text; and their clinical times agree within the type's tolerance;
+/// and, for observations, their values agree (quantities in UCUM-commensurable units); and, for
+/// medications, their doses. Practitioners, organizations and locations match by identifier (NPI), else
+/// by name and postal code, also within one source (converters often write one per mention).
+/// </summary>
+/// <remarks>
+/// Different facts stay apart: a repeated measurement on another day, a recurring episode, a restarted
+/// medication, another dose or value, or two different records of the same source. As an
+/// <see cref="IClusterConstraint"/> it also bounds the time span of a whole cluster. Thread-safe.
+/// </remarks>
+public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
+{
+    /// <summary>The rule name for a shared business identifier.</summary>
+    public const string SameIdentifierRule = "same-identifier";
+
+    /// <summary>The rule name for identical content.</summary>
+    public const string IdenticalContentRule = "identical-content";
+
+    /// <summary>The rule name for a shared coding (and time, value, dose where they apply).</summary>
+    public const string SameCodeRule = "same-code";
+
+    /// <summary>The rule name for the same normalised text where no code system is shared.</summary>
+    public const string SameTextRule = "same-text";
+
+    /// <summary>The rule name for reference resources with the same name.</summary>
+    public const string SameNameRule = "same-name";
+
+    private static readonly HashSet<string> ReferenceTypes = new(StringComparer.Ordinal) { "Practitioner", "Organization", "Location" };
+    private readonly DeduplicationOptions _options;
+
+    /// <summary>Creates the matcher with default options.</summary>
+    public ClinicalRecordMatcher()
+        : this(new DeduplicationOptions())
+    {
+    }
+
+    /// <summary>Creates the matcher.</summary>
+    /// <param name="options">Tolerances per type.</param>
+    public ClinicalRecordMatcher(IOptions<DeduplicationOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value)
+    {
+    }
+
+    /// <summary>Creates the matcher.</summary>
+    /// <param name="options">Tolerances per type.</param>
+    public ClinicalRecordMatcher(DeduplicationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        ResourceTypes = DeduplicationOptions.ClinicalTypes.Where(t => options.RuleFor(t) is not null).ToArray();
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> ResourceTypes { get; }
+
+    /// <inheritdoc />
+    public IEnumerable<string> GetBlockingKeys(MatchCandidate candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        var f = FeaturesOf(candidate);
+        var keys = new List<string>();
+        foreach (var id in f.Identifiers)
+        {
+            keys.Add("id|" + id);
+        }
+
+        if (!HasConcept(f))
+        {
+            // Nothing to block on but the content itself: identical copies still meet.
+            keys.Add("fp|" + candidate.Fingerprint);
+            return keys;
+        }
+
+        if (ReferenceTypes.Contains(f.Type))
+        {
+            keys.Add("name|" + f.Name);
+            return keys;
+        }
+
+        var concepts = new List<string>(f.Codes.Count + 1);
+        concepts.AddRange(f.Codes.Select(c => "c|" + c));
+        if (f.Text is not null)
+        {
+            concepts.Add("t|" + f.Text);
+        }
+
+        var rule = _options.RuleFor(f.Type);
+        if (rule is { RequireTime: true, TimeTolerance: { } tolerance })
+        {
+            // Repeated facts (labs, vitals, visits) block by concept and UTC day, so a long history is not compared all-pairs.
+            if (f.Time is not { } t)
+            {
+                keys.AddRange(concepts.Select(c => c + "|-"));
+                return keys;
+            }
+
+            // A month- or year-precision time would touch hundreds of days; its first 40 are enough to meet its copies' keys.
+            var lastDay = RecordFeatures.Add(t.High, tolerance).UtcDateTime.Date;
+            var firstDay = RecordFeatures.Add(t.Low, -tolerance).UtcDateTime.Date;
+            if ((lastDay - firstDay).TotalDays > 40)
+            {
+                lastDay = firstDay.AddDays(40);
+            }
+
+            for (var day = firstDay; day <= lastDay; day = day == DateTime.MaxValue.Date ? DateTime.MaxValue : day.AddDays(1))
+            {
+                var d = day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+                keys.AddRange(concepts.Select(c => c + "|" + d));
+            }
+
+            return keys;
+        }
+
+        keys.AddRange(concepts);
+        return keys;
+    }
+
+    /// <inheritdoc />
+    public RecordMatch Compare(MatchCandidate left, MatchCandidate right)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        var a = FeaturesOf(left);
+        var b = FeaturesOf(right);
+        if (!string.Equals(a.Type, b.Type, StringComparison.Ordinal))
+        {
+            return RecordMatch.None;
+        }
+
+        // The content fingerprint costs a walk over the whole resource: it is only computed when it decides.
+        var sameSource = string.Equals(left.SourceName, right.SourceName, StringComparison.Ordinal);
+        if (!_options.MergeWithinSource && sameSource && !ReferenceTypes.Contains(a.Type))
+        {
+            return left.Fingerprint == right.Fingerprint
+                ? new RecordMatch(true, 1.0, IdenticalContentRule, "content fingerprint " + left.Fingerprint)
+                : RecordMatch.None;
+        }
+
+        if (SharedIdentifier(left, a, right, b) is { } id)
+        {
+            return new RecordMatch(true, 1.0, SameIdentifierRule, "identifier " + id);
+        }
+
+        var match = ReferenceTypes.Contains(a.Type) ? CompareReferenceResources(a, b) : CompareClinical(a, b);
+        // Identical content always has identical features, so only records without a concept or name need the fingerprint.
+        if (!match.IsMatch && !HasConcept(a) && !HasConcept(b) && left.Fingerprint == right.Fingerprint)
+        {
+            return new RecordMatch(true, 1.0, IdenticalContentRule, "content fingerprint " + left.Fingerprint);
+        }
+
+        return match;
+    }
+
+    /// <inheritdoc />
+    public bool CanJoin(IReadOnlyList<MatchCandidate> left, IReadOnlyList<MatchCandidate> right)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        var type = left.Count > 0 ? left[0].Resource.TypeName : "";
+        if (!_options.MergeWithinSource && !ReferenceTypes.Contains(type))
+        {
+            foreach (var l in left)
+            {
+                foreach (var r in right)
+                {
+                    if (string.Equals(l.SourceName, r.SourceName, StringComparison.Ordinal) && l.Fingerprint != r.Fingerprint)
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        if (_options.RuleFor(type)?.EffectiveClusterSpan is not { } span)
+        {
+            return true;
+        }
+
+        // The narrowest spread the members' times allow: latest "earliest possible" minus earliest "latest possible".
+        DateTimeOffset? maxLow = null, minHigh = null;
+        foreach (var c in left.Concat(right))
+        {
+            if (FeaturesOf(c).Time is { } t)
+            {
+                maxLow = maxLow is null || t.Low > maxLow ? t.Low : maxLow;
+                minHigh = minHigh is null || t.High < minHigh ? t.High : minHigh;
+            }
+        }
+
+        return maxLow is null || minHigh is null || maxLow.Value - minHigh.Value <= span;
+    }
+
+    private RecordMatch CompareClinical(RecordFeatures a, RecordFeatures b)
+    {
+        string rule;
+        string evidence;
+        var shared = FirstShared(a.Codes, b.Codes);
+        if (shared is not null)
+        {
+            rule = SameCodeRule;
+            evidence = "code " + shared;
+        }
+        else if (a.Codes.Count > 0 && b.Codes.Count > 0 && ShareASystem(a.Codes, b.Codes))
+        {
+            // Both coded in one system, with different codes: different facts.
+            return RecordMatch.None;
+        }
+        else if (a.Text is not null && string.Equals(a.Text, b.Text, StringComparison.Ordinal))
+        {
+            rule = SameTextRule;
+            evidence = "same normalised text";
+        }
+        else
+        {
+            return RecordMatch.None;
+        }
+
+        var score = rule == SameCodeRule ? 0.95 : 0.85;
+        var ruleOptions = _options.RuleFor(a.Type);
+        if (ruleOptions?.TimeTolerance is { } tolerance)
+        {
+            if (a.Time is { } ta && b.Time is { } tb)
+            {
+                var gap = Gap(ta, tb);
+                if (gap > tolerance)
+                {
+                    return RecordMatch.None;
+                }
+
+                evidence += string.Create(CultureInfo.InvariantCulture, $", times within {Math.Ceiling(gap.TotalMinutes)} min");
+            }
+            else if (ruleOptions.RequireTime)
+            {
+                // Without both times, two copies of a repeated fact (this year's and last year's flu shot) cannot be told apart.
+                return RecordMatch.None;
+            }
+        }
+
+        if (a.Value is not null && b.Value is not null)
+        {
+            if (!a.Value.SameAs(b.Value, _options.QuantityRelativeTolerance))
+            {
+                return RecordMatch.None;
+            }
+
+            evidence += ", same value";
+        }
+        else if ((a.Value is null) != (b.Value is null) && a.Components.Count == 0 && b.Components.Count == 0)
+        {
+            // One copy has a result and the other has none (a pending or cancelled test): not the same report of a value.
+            return RecordMatch.None;
+        }
+
+        if (a.Components.Count > 0 && b.Components.Count > 0)
+        {
+            var common = 0;
+            foreach (var (code, value) in a.Components)
+            {
+                foreach (var (otherCode, otherValue) in b.Components)
+                {
+                    if (string.Equals(code, otherCode, StringComparison.Ordinal))
+                    {
+                        if (!value.SameAs(otherValue, _options.QuantityRelativeTolerance))
+                        {
+                            return RecordMatch.None;
+                        }
+
+                        common++;
+                    }
+                }
+            }
+
+            if (common == 0)
+            {
+                return RecordMatch.None;
+            }
+
+            evidence += ", same component values";
+        }
+
+        if (a.Dose is { } da && b.Dose is { } db)
+        {
+            if (!Terminology.UcumQuantities.AreEqual(da, db, _options.QuantityRelativeTolerance))
+            {
+                return RecordMatch.None;
+            }
+
+            evidence += ", same dose";
+        }
+
+        return new RecordMatch(true, score, rule, evidence);
+    }
+
+    private static RecordMatch CompareReferenceResources(RecordFeatures a, RecordFeatures b)
+    {
+        if (a.Name is null || !string.Equals(a.Name, b.Name, StringComparison.Ordinal))
+        {
+            return RecordMatch.None;
+        }
+
+        // Different identifiers in one system (two NPIs) are two providers who share a name.
+        if (ConflictingSystem(a.Identifiers, b.Identifiers))
+        {
+            return RecordMatch.None;
+        }
+
+        if (a.PostalCode is not null && b.PostalCode is not null && !string.Equals(a.PostalCode, b.PostalCode, StringComparison.Ordinal))
+        {
+            return RecordMatch.None;
+        }
+
+        return new RecordMatch(true, 0.9, SameNameRule, a.PostalCode is not null && b.PostalCode is not null ? "same name and postal code" : "same name");
+    }
+
+    // A system both name, with no value in common.
+    private static bool ConflictingSystem(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        foreach (var x in a)
+        {
+            var system = x[..x.IndexOf('|', StringComparison.Ordinal)];
+            var inB = b.Where(y => y.StartsWith(system + "|", StringComparison.Ordinal)).ToList();
+            if (inB.Count > 0 && !inB.Any(y => a.Contains(y)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string? SharedIdentifier(MatchCandidate left, RecordFeatures a, MatchCandidate right, RecordFeatures b)
+    {
+        foreach (var id in a.Identifiers)
+        {
+            // An NPI names one provider even when a source repeats it on several records; other identifiers
+            // that one source gives to different records are no evidence.
+            var trusted = id.StartsWith(Terminology.CodeSystems.Npi + "|", StringComparison.Ordinal)
+                || (left.AmbiguousIdentifiers?.Contains(id) != true && right.AmbiguousIdentifiers?.Contains(id) != true);
+            if (b.Identifiers.Contains(id) && trusted)
+            {
+                return id;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? FirstShared(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        foreach (var x in a)
+        {
+            foreach (var y in b)
+            {
+                if (string.Equals(x, y, StringComparison.Ordinal))
+                {
+                    return x;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool ShareASystem(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        foreach (var x in a)
+        {
+            var sx = x.AsSpan(0, x.IndexOf('|', StringComparison.Ordinal));
+            foreach (var y in b)
+            {
+                if (sx.SequenceEqual(y.AsSpan(0, y.IndexOf('|', StringComparison.Ordinal))))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static TimeSpan Gap((DateTimeOffset Low, DateTimeOffset High) a, (DateTimeOffset Low, DateTimeOffset High) b)
+    {
+        if (a.High < b.Low)
+        {
+            return b.Low - a.High;
+        }
+
+        return b.High < a.Low ? a.Low - b.High : TimeSpan.Zero;
+    }
+
+    private static bool HasConcept(RecordFeatures f) => ReferenceTypes.Contains(f.Type) ? f.Name is not null : f.Codes.Count > 0 || f.Text is not null;
+
+    private static RecordFeatures FeaturesOf(MatchCandidate candidate)
+    {
+        if (candidate.Features is RecordFeatures f)
+        {
+            return f;
+        }
+
+        f = RecordFeatures.Of(candidate);
+        candidate.Features = f;
+        return f;
+    }
+}

@@ -1,0 +1,103 @@
+namespace HealthRecord.Sdk.Deduplication;
+
+/// <summary>
+/// Tolerances and thresholds of the built-in <see cref="ClinicalRecordMatcher"/>, per resource type.
+/// Configure with <c>ConfigureDeduplication</c>; validated by <see cref="DeduplicationOptionsValidator"/>.
+/// </summary>
+/// <example><code>hr.ConfigureDeduplication(d => d.For("Observation", r => r.TimeTolerance = TimeSpan.FromHours(2)));</code></example>
+public sealed class DeduplicationOptions
+{
+    /// <summary>The resource types the built-in matcher handles, with their default rules.</summary>
+    public static IReadOnlyList<string> ClinicalTypes { get; } =
+    [
+        "AllergyIntolerance", "Condition", "DiagnosticReport", "DocumentReference", "Encounter", "Immunization",
+        "Location", "Medication", "MedicationRequest", "MedicationStatement", "Observation", "Organization",
+        "Practitioner", "Procedure",
+    ];
+
+    private readonly Dictionary<string, RecordMatchRule> _rules = new(StringComparer.Ordinal)
+    {
+        ["AllergyIntolerance"] = new() { TimeTolerance = null, RequireTime = false },
+        ["Condition"] = new() { TimeTolerance = TimeSpan.FromDays(3), RequireTime = false },
+        ["DiagnosticReport"] = new() { TimeTolerance = TimeSpan.FromHours(12), RequireTime = true },
+        ["DocumentReference"] = new() { TimeTolerance = TimeSpan.FromHours(1), RequireTime = true },
+        ["Encounter"] = new() { TimeTolerance = TimeSpan.FromHours(4), RequireTime = true },
+        ["Immunization"] = new() { TimeTolerance = TimeSpan.FromDays(2), RequireTime = true },
+        ["Location"] = new() { TimeTolerance = null, RequireTime = false },
+        ["Medication"] = new() { TimeTolerance = null, RequireTime = false },
+        ["MedicationRequest"] = new() { TimeTolerance = TimeSpan.FromDays(2), RequireTime = true },
+        ["MedicationStatement"] = new() { TimeTolerance = TimeSpan.FromDays(2), RequireTime = false },
+        ["Observation"] = new() { TimeTolerance = TimeSpan.FromHours(12), RequireTime = true },
+        ["Organization"] = new() { TimeTolerance = null, RequireTime = false },
+        ["Practitioner"] = new() { TimeTolerance = null, RequireTime = false },
+        ["Procedure"] = new() { TimeTolerance = TimeSpan.FromDays(2), RequireTime = true },
+    };
+
+    /// <summary>The rule of each type the built-in matcher handles.</summary>
+    public IReadOnlyDictionary<string, RecordMatchRule> Rules => _rules;
+
+    /// <summary>
+    /// The largest relative difference between two quantities (after UCUM conversion) still counted as
+    /// the same value; it absorbs rounding in unit conversion (70 kg written as 154.3 [lb_av]).
+    /// </summary>
+    /// <value>The default is 0.003 (0.3 %).</value>
+    public double QuantityRelativeTolerance { get; set; } = 0.003;
+
+    /// <summary>
+    /// Whether two different clinical records of one source may be merged. An EMR that keeps two records
+    /// apart usually means two facts (a lab repeated the same day), so by default only identical copies of
+    /// one source merge. Practitioners, organizations and locations merge within a source regardless.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool MergeWithinSource { get; set; }
+
+    /// <summary>Changes the rule of one type.</summary>
+    /// <param name="resourceType">One of <see cref="ClinicalTypes"/>.</param>
+    /// <param name="configure">Changes the rule.</param>
+    /// <returns>These options, for chaining.</returns>
+    /// <exception cref="ArgumentException">The built-in matcher does not handle the type.</exception>
+    public DeduplicationOptions For(string resourceType, Action<RecordMatchRule> configure)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(resourceType);
+        ArgumentNullException.ThrowIfNull(configure);
+        if (!_rules.TryGetValue(resourceType, out var rule))
+        {
+            throw new ArgumentException($"The built-in matcher does not handle '{resourceType}'; it handles {string.Join(", ", ClinicalTypes)}.", nameof(resourceType));
+        }
+
+        configure(rule);
+        return this;
+    }
+
+    /// <summary>The rule of a type.</summary>
+    /// <param name="resourceType">The type.</param>
+    /// <returns>The rule, or <see langword="null"/> when the built-in matcher does not handle the type.</returns>
+    public RecordMatchRule? RuleFor(string resourceType) => _rules.GetValueOrDefault(resourceType);
+}
+
+/// <summary>How the built-in matcher treats time for one resource type.</summary>
+public sealed class RecordMatchRule
+{
+    /// <summary>
+    /// How far apart the clinical times of two copies may be (after allowing for date-only precision and
+    /// time zones); <see langword="null"/> ignores time (allergies, reference resources).
+    /// </summary>
+    public TimeSpan? TimeTolerance { get; set; }
+
+    /// <summary>
+    /// The widest time span one cluster may cover, so that a chain of pairwise "close in time" matches
+    /// cannot join far-apart facts; <see langword="null"/> uses <see cref="TimeTolerance"/>.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public TimeSpan? MaxClusterSpan { get; set; }
+
+    /// <summary>
+    /// Whether both copies need a clinical time to match on their codes. Repeated facts (labs, vital signs,
+    /// immunizations, encounters) cannot be told apart without it; records without a time then match only
+    /// by identifier or identical content.
+    /// </summary>
+    public bool RequireTime { get; set; }
+
+    /// <summary>The span a cluster may cover, or <see langword="null"/> for no bound.</summary>
+    public TimeSpan? EffectiveClusterSpan => MaxClusterSpan ?? TimeTolerance;
+}

@@ -1,0 +1,242 @@
+using System.Collections.Frozen;
+using Hl7.Fhir.Model;
+
+namespace HealthRecord.Sdk.Terminology;
+
+/// <summary>
+/// Canonical URIs of the code systems EMRs use, and the normalisation that lets two sources' codings be
+/// compared: C-CDA and HL7 v2 name systems by OID (<c>2.16.840.1.113883.6.96</c>, <c>urn:oid:…</c>),
+/// FHIR by URI, and some exports add editions, trailing slashes or different letter case.
+/// </summary>
+/// <remarks>Thread-safe; the tables are immutable.</remarks>
+public static class CodeSystems
+{
+    /// <summary>SNOMED CT.</summary>
+    public const string Snomed = "http://snomed.info/sct";
+
+    /// <summary>LOINC.</summary>
+    public const string Loinc = "http://loinc.org";
+
+    /// <summary>RxNorm.</summary>
+    public const string RxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
+
+    /// <summary>CVX (vaccines administered).</summary>
+    public const string Cvx = "http://hl7.org/fhir/sid/cvx";
+
+    /// <summary>ICD-10-CM.</summary>
+    public const string Icd10Cm = "http://hl7.org/fhir/sid/icd-10-cm";
+
+    /// <summary>ICD-9-CM.</summary>
+    public const string Icd9Cm = "http://hl7.org/fhir/sid/icd-9-cm";
+
+    /// <summary>NDC (National Drug Code).</summary>
+    public const string Ndc = "http://hl7.org/fhir/sid/ndc";
+
+    /// <summary>UCUM.</summary>
+    public const string Ucum = "http://unitsofmeasure.org";
+
+    /// <summary>CPT.</summary>
+    public const string Cpt = "http://www.ama-assn.org/go/cpt";
+
+    /// <summary>The US National Provider Identifier.</summary>
+    public const string Npi = "http://hl7.org/fhir/sid/us-npi";
+
+    private static readonly FrozenDictionary<string, string> ByOid = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["2.16.840.1.113883.6.96"] = Snomed,
+        ["2.16.840.1.113883.6.1"] = Loinc,
+        ["2.16.840.1.113883.6.88"] = RxNorm,
+        ["2.16.840.1.113883.12.292"] = Cvx,
+        ["2.16.840.1.113883.6.90"] = Icd10Cm,
+        ["2.16.840.1.113883.6.103"] = Icd9Cm,
+        ["2.16.840.1.113883.6.104"] = Icd9Cm,
+        ["2.16.840.1.113883.6.69"] = Ndc,
+        ["2.16.840.1.113883.6.8"] = Ucum,
+        ["2.16.840.1.113883.6.12"] = Cpt,
+        ["2.16.840.1.113883.4.6"] = Npi,
+        ["2.16.840.1.113883.6.259"] = "https://www.cdc.gov/nhsn/cdaportal/terminology/codesystem/hsloc.html",
+        ["2.16.840.1.113883.6.238"] = "urn:oid:2.16.840.1.113883.6.238",
+        ["2.16.840.1.113883.5.4"] = "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+        ["2.16.840.1.113883.5.1"] = "http://terminology.hl7.org/CodeSystem/v3-AdministrativeGender",
+        ["2.16.840.1.113883.5.83"] = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+        ["2.16.840.1.113883.3.26.1.1"] = "http://ncimeta.nci.nih.gov",
+        ["2.16.840.1.113883.3.26.1.5"] = "http://ncimeta.nci.nih.gov",
+        ["2.16.840.1.113883.4.9"] = "http://fdasis.nlm.nih.gov",
+        ["2.16.840.1.113883.6.101"] = "http://nucc.org/provider-taxonomy",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, string> ByAlias = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["http://snomed.info/sct"] = Snomed,
+        ["https://snomed.info/sct"] = Snomed,
+        ["http://www.snomed.org"] = Snomed,
+        ["http://snomed.org"] = Snomed,
+        ["http://snomed.org/sct"] = Snomed,
+        ["snomed"] = Snomed,
+        ["snomed ct"] = Snomed,
+        ["snomed-ct"] = Snomed,
+        ["sct"] = Snomed,
+        ["http://loinc.org"] = Loinc,
+        ["https://loinc.org"] = Loinc,
+        ["loinc"] = Loinc,
+        ["ln"] = Loinc,
+        ["http://www.nlm.nih.gov/research/umls/rxnorm"] = RxNorm,
+        ["https://www.nlm.nih.gov/research/umls/rxnorm"] = RxNorm,
+        ["rxnorm"] = RxNorm,
+        ["http://hl7.org/fhir/sid/cvx"] = Cvx,
+        ["cvx"] = Cvx,
+        ["http://hl7.org/fhir/sid/icd-10-cm"] = Icd10Cm,
+        ["http://hl7.org/fhir/sid/icd-10"] = Icd10Cm,
+        ["icd-10-cm"] = Icd10Cm,
+        ["icd10cm"] = Icd10Cm,
+        ["i10"] = Icd10Cm,
+        ["http://hl7.org/fhir/sid/icd-9-cm"] = Icd9Cm,
+        ["icd-9-cm"] = Icd9Cm,
+        ["i9"] = Icd9Cm,
+        ["http://hl7.org/fhir/sid/ndc"] = Ndc,
+        ["ndc"] = Ndc,
+        ["http://unitsofmeasure.org"] = Ucum,
+        ["ucum"] = Ucum,
+        ["http://www.ama-assn.org/go/cpt"] = Cpt,
+        ["cpt"] = Cpt,
+        ["http://hl7.org/fhir/sid/us-npi"] = Npi,
+        ["npi"] = Npi,
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The canonical URI of a code system as a source names it.</summary>
+    /// <param name="system">A URI, an <c>urn:oid:</c>, a bare OID or a common alias; may be <see langword="null"/>.</param>
+    /// <returns>The canonical URI; an unknown system comes back trimmed and without a trailing slash; <see langword="null"/> for none.</returns>
+    /// <example><c>Normalize("urn:oid:2.16.840.1.113883.6.96")</c> is <c>http://snomed.info/sct</c>.</example>
+    public static string? Normalize(string? system)
+    {
+        if (string.IsNullOrWhiteSpace(system))
+        {
+            return null;
+        }
+
+        // Sources use few systems: each spelling is normalised once.
+        return Normalized.Count < 4096 ? Normalized.GetOrAdd(system, NormalizeUncached) : NormalizeUncached(system);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Normalized = new(StringComparer.Ordinal);
+
+    private static string NormalizeUncached(string system)
+    {
+        // Some converters write "urn: oid: 2.16…" or wrap lines inside the value: whitespace never belongs in a system URI.
+        var s = RemoveWhitespace(system).TrimEnd('/');
+        if (ByAlias.TryGetValue(s, out var known))
+        {
+            return known;
+        }
+
+        var oid = s.StartsWith("urn:oid:", StringComparison.OrdinalIgnoreCase) ? s[8..] : s;
+        if (ByOid.TryGetValue(oid, out known))
+        {
+            return known;
+        }
+
+        // SNOMED CT editions and versions (http://snomed.info/sct/731000124108/version/…) are the same code system.
+        if (s.StartsWith("http://snomed.info/sct/", StringComparison.OrdinalIgnoreCase))
+        {
+            return Snomed;
+        }
+
+        return IsBareOid(s) ? "urn:oid:" + s : s;
+    }
+
+    /// <summary>The code as it compares across sources: trimmed; ICD codes upper-case without the dot; NDC without hyphens.</summary>
+    /// <param name="normalizedSystem">The system from <see cref="Normalize"/>.</param>
+    /// <param name="code">The code.</param>
+    /// <returns>The comparable code, or <see langword="null"/> when there is none.</returns>
+    public static string? NormalizeCode(string? normalizedSystem, string? code)
+    {
+        if (string.IsNullOrWhiteSpace(code))
+        {
+            return null;
+        }
+
+        var c = code.Trim();
+        return normalizedSystem switch
+        {
+            Icd10Cm or Icd9Cm => c.Replace(".", "", StringComparison.Ordinal).ToUpperInvariant(),
+            Ndc => c.Replace("-", "", StringComparison.Ordinal),
+            _ => c,
+        };
+    }
+
+    /// <summary>A key <c>system|code</c> that two sources' codings of the same concept share.</summary>
+    /// <param name="coding">The coding.</param>
+    /// <returns>The key, or <see langword="null"/> when the coding has no system or no code.</returns>
+    public static string? KeyOf(Coding? coding)
+    {
+        if (coding is null)
+        {
+            return null;
+        }
+
+        var system = Normalize(coding.System);
+        var code = NormalizeCode(system, coding.Code);
+        return system is null || code is null ? null : system + "|" + code;
+    }
+
+    /// <summary>The distinct <c>system|code</c> keys of a concept, in ordinal order.</summary>
+    /// <param name="concept">The concept.</param>
+    /// <returns>The keys; empty when the concept has no usable coding.</returns>
+    public static IReadOnlyList<string> KeysOf(CodeableConcept? concept)
+    {
+        if (concept is null || concept.Coding.Count == 0)
+        {
+            return [];
+        }
+
+        var keys = new List<string>(concept.Coding.Count);
+        foreach (var c in concept.Coding)
+        {
+            if (KeyOf(c) is { } k && !keys.Contains(k))
+            {
+                keys.Add(k);
+            }
+        }
+
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
+    private static string RemoveWhitespace(string text)
+    {
+        var span = text.AsSpan().Trim();
+        if (!span.ContainsAny(" \t\r\n"))
+        {
+            return span.ToString();
+        }
+
+        var sb = new System.Text.StringBuilder(span.Length);
+        foreach (var ch in span)
+        {
+            if (!char.IsWhiteSpace(ch))
+            {
+                sb.Append(ch);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static bool IsBareOid(string s)
+    {
+        if (s.Length < 3 || !char.IsAsciiDigit(s[0]) || !s.Contains('.', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var ch in s)
+        {
+            if (!char.IsAsciiDigit(ch) && ch != '.')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using FhirMetricService = Fhir.Metrics.FhirMetricService;
+using Quantity = Hl7.Fhir.Model.Quantity;
+
+namespace HealthRecord.Sdk.Terminology;
+
+/// <summary>
+/// Compares quantities in UCUM-commensurable units (with Fhir.Metrics): 70 kg equals 154.3 [lb_av],
+/// 98.6 [degF] equals 37 Cel, 1.2 g/L equals 120 mg/dL. Common non-UCUM unit spellings that EMRs
+/// write (<c>lbs</c>, <c>°F</c>, <c>mg/dl</c>) are read as their UCUM codes.
+/// </summary>
+/// <remarks>Thread-safe.</remarks>
+public static class UcumQuantities
+{
+    private static readonly FrozenDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["lb"] = "[lb_av]",
+        ["lbs"] = "[lb_av]",
+        ["pound"] = "[lb_av]",
+        ["pounds"] = "[lb_av]",
+        ["oz"] = "[oz_av]",
+        ["in"] = "[in_i]",
+        ["inch"] = "[in_i]",
+        ["inches"] = "[in_i]",
+        ["ft"] = "[ft_i]",
+        ["°f"] = "[degF]",
+        ["degf"] = "[degF]",
+        ["f"] = "[degF]",
+        ["°c"] = "Cel",
+        ["degc"] = "Cel",
+        ["c"] = "Cel",
+        ["cel"] = "Cel",
+        ["mmhg"] = "mm[Hg]",
+        ["mm hg"] = "mm[Hg]",
+        ["bpm"] = "/min",
+        ["beats/min"] = "/min",
+        ["breaths/min"] = "/min",
+        ["mg/dl"] = "mg/dL",
+        ["g/dl"] = "g/dL",
+        ["ml"] = "mL",
+        ["l"] = "L",
+        ["mmol/l"] = "mmol/L",
+        ["meq/l"] = "meq/L",
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A quantity reduced to UCUM base units (temperatures to kelvin).</summary>
+    /// <param name="Value">The value in base units.</param>
+    /// <param name="Dimension">The canonical base-unit expression (e.g. <c>g.m-3</c>); quantities compare only within one dimension.</param>
+    public readonly record struct Canonical(decimal Value, string Dimension);
+
+    /// <summary>Reduces a quantity to base units.</summary>
+    /// <param name="quantity">The quantity; its <c>code</c> (else its <c>unit</c>) names the unit.</param>
+    /// <param name="canonical">The canonical form.</param>
+    /// <returns>Whether the unit is understood.</returns>
+    public static bool TryCanonicalize(Quantity? quantity, out Canonical canonical)
+    {
+        canonical = default;
+        if (quantity?.Value is not { } value)
+        {
+            return false;
+        }
+
+        var unit = UnitOf(quantity);
+        return TryCanonicalize(value, unit, out canonical);
+    }
+
+    /// <summary>Reduces a value and a unit to base units.</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="unit">A UCUM code or a common spelling; empty for a unitless number.</param>
+    /// <param name="canonical">The canonical form.</param>
+    /// <returns>Whether the unit is understood.</returns>
+    public static bool TryCanonicalize(decimal value, string? unit, out Canonical canonical)
+    {
+        var u = string.IsNullOrWhiteSpace(unit) ? "1" : unit.Trim();
+        if (Aliases.TryGetValue(u, out var alias))
+        {
+            u = alias;
+        }
+
+        // Fhir.Metrics has no formulas for the offset temperature scales; they are converted here.
+        if (Math.Abs(value) > 1e20m)
+        {
+            canonical = default;
+            return false;
+        }
+
+        switch (u)
+        {
+            case "Cel":
+                canonical = new Canonical(value + 273.15m, "K");
+                return true;
+            case "[degF]":
+                canonical = new Canonical(((value - 32m) * 5m / 9m) + 273.15m, "K");
+                return true;
+            case "K":
+                canonical = new Canonical(value, "K");
+                return true;
+        }
+
+        // Every other UCUM unit is a multiple of base units: its factor is looked up once, then cached
+        // (Fhir.Metrics parses the unit expression on each call, which costs milliseconds).
+        if (Factors.GetOrAdd(u, UnitFactor) is { } f)
+        {
+            try
+            {
+                canonical = new Canonical(value * f.Factor, f.Dimension);
+                return true;
+            }
+            catch (OverflowException)
+            {
+                // A value beyond decimal range in base units (hostile or mistyped input) is not comparable.
+            }
+        }
+
+        canonical = default;
+        return false;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (decimal Factor, string Dimension)?> Factors = new(StringComparer.Ordinal);
+
+    private static (decimal Factor, string Dimension)? UnitFactor(string unit)
+    {
+        try
+        {
+            if (FhirMetricService.Instance.Value.TryCanonicalize(("1", unit, CodeSystems.Ucum), out var c)
+                && c is { } r
+                && decimal.TryParse(r.value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            {
+                return (v, r.unit);
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InvalidOperationException or KeyNotFoundException)
+        {
+            // A unit expression Fhir.Metrics cannot parse is simply not understood.
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether two quantities are the same amount.</summary>
+    /// <param name="left">One quantity.</param>
+    /// <param name="right">The other.</param>
+    /// <param name="relativeTolerance">The largest relative difference still counted as equal (rounding in unit conversion), e.g. 0.005.</param>
+    /// <returns><see langword="true"/> when equal; <see langword="false"/> when different or not comparable (different dimensions, unknown units).</returns>
+    public static bool AreEqual(Quantity? left, Quantity? right, double relativeTolerance)
+    {
+        if (left?.Value is null || right?.Value is null)
+        {
+            return false;
+        }
+
+        if (TryCanonicalize(left, out var a) && TryCanonicalize(right, out var b))
+        {
+            return AreEqual(a, b, relativeTolerance);
+        }
+
+        // Units nobody understands still compare when they are written the same way.
+        return string.Equals(UnitOf(left), UnitOf(right), StringComparison.OrdinalIgnoreCase) && Close(left.Value.Value, right.Value.Value, relativeTolerance);
+    }
+
+    /// <summary>Whether two canonical quantities are the same amount.</summary>
+    /// <param name="left">One quantity.</param>
+    /// <param name="right">The other.</param>
+    /// <param name="relativeTolerance">The largest relative difference still counted as equal.</param>
+    /// <returns>Whether they are equal.</returns>
+    /// <remarks>Temperatures compare on an absolute scale (within 0.06 K, about 0.1 °F), because a relative difference of kelvins hides a fever.</remarks>
+    public static bool AreEqual(Canonical left, Canonical right, double relativeTolerance)
+    {
+        if (!string.Equals(left.Dimension, right.Dimension, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        return left.Dimension == "K" ? Math.Abs(left.Value - right.Value) <= 0.06m : Close(left.Value, right.Value, relativeTolerance);
+    }
+
+    private static bool Close(decimal a, decimal b, double relativeTolerance)
+    {
+        if (a == b)
+        {
+            return true;
+        }
+
+        try
+        {
+            var scale = Math.Max(Math.Abs(a), Math.Abs(b));
+            return scale > 0 && (double)(Math.Abs(a - b) / scale) <= relativeTolerance;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
+    }
+
+    private static string? UnitOf(Quantity quantity) =>
+        !string.IsNullOrWhiteSpace(quantity.Code) && (quantity.System is null || CodeSystems.Normalize(quantity.System) == CodeSystems.Ucum)
+            ? quantity.Code
+            : quantity.Unit ?? quantity.Code;
+}

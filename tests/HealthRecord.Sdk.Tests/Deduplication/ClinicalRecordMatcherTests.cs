@@ -1,0 +1,201 @@
+using HealthRecord.Sdk.Deduplication;
+using HealthRecord.Sdk.Terminology;
+using Hl7.Fhir.Model;
+
+namespace HealthRecord.Sdk.Tests.Deduplication;
+
+public class ClinicalRecordMatcherTests
+{
+    private readonly ClinicalRecordMatcher _matcher = new();
+    private int _next;
+
+    private MatchCandidate C(string source, Resource r)
+    {
+        r.Id ??= "r" + _next++;
+        return new MatchCandidate(source, $"{r.TypeName}/{r.Id}", r);
+    }
+
+    private static Observation Lab(string when, decimal value, string unit, string system = CodeSystems.Loinc) => new()
+    {
+        Status = ObservationStatus.Final,
+        Code = new CodeableConcept(system, "2345-7", "Glucose"),
+        Effective = new FhirDateTime(when),
+        Value = new Quantity { Value = value, Code = unit, System = CodeSystems.Ucum, Unit = unit },
+    };
+
+    private static Condition Problem(string code, string? onset, string system = CodeSystems.Snomed, string? text = null) => new()
+    {
+        Code = new CodeableConcept(system, code) { Text = text },
+        Onset = onset is null ? null : new FhirDateTime(onset),
+    };
+
+    private static MedicationRequest Med(string authoredOn, decimal? doseMg = null) => new()
+    {
+        Status = MedicationRequest.MedicationrequestStatus.Active,
+        Intent = MedicationRequest.MedicationRequestIntent.Order,
+        Medication = new CodeableConcept(CodeSystems.RxNorm, "314076"),
+        AuthoredOn = authoredOn,
+        DosageInstruction = doseMg is null ? [] : [new Dosage { DoseAndRate = [new Dosage.DoseAndRateComponent { Dose = new Quantity { Value = doseMg, Code = "mg", System = CodeSystems.Ucum } }] }],
+    };
+
+    private bool Matches(Resource a, Resource b) => _matcher.Compare(C("emr-a", a), C("emr-b", b)).IsMatch;
+
+    [Fact]
+    public void Compare_LabInOtherUnitsAndOidSystem_Matches()
+    {
+        var match = _matcher.Compare(C("lab", Lab("2020-03-01T08:00:00Z", 1.2m, "g/L", "urn:oid:2.16.840.1.113883.6.1")), C("clinic", Lab("2020-03-01T08:00:00Z", 120m, "mg/dL")));
+        Assert.True(match.IsMatch);
+        Assert.Equal(ClinicalRecordMatcher.SameCodeRule, match.Rule);
+        Assert.Contains("http://loinc.org|2345-7", match.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_DrawTimeAgainstIssuedTimeHoursLater_Matches()
+    {
+        var issuedOnly = Lab("2020-03-01T08:00:00Z", 110m, "mg/dL");
+        issuedOnly.Effective = null;
+        issuedOnly.Issued = new DateTimeOffset(2020, 3, 1, 13, 0, 0, TimeSpan.Zero);
+        Assert.True(Matches(Lab("2020-03-01T08:00:00Z", 110m, "mg/dL"), issuedOnly));
+    }
+
+    [Fact]
+    public void Compare_SameInstantInAnotherTimeZone_Matches() =>
+        Assert.True(Matches(Lab("2020-03-01T08:00:00Z", 110m, "mg/dL"), Lab("2020-03-01T03:00:00-05:00", 110m, "mg/dL")));
+
+    [Fact]
+    public void Compare_RepeatedLabOnAnotherDay_DoesNotMatch() =>
+        Assert.False(Matches(Lab("2020-03-01T08:00:00Z", 110m, "mg/dL"), Lab("2020-03-04T08:00:00Z", 110m, "mg/dL")));
+
+    [Fact]
+    public void Compare_SameLabDifferentValue_DoesNotMatch() =>
+        Assert.False(Matches(Lab("2020-03-01T08:00:00Z", 110m, "mg/dL"), Lab("2020-03-01T08:00:00Z", 126m, "mg/dL")));
+
+    [Fact]
+    public void Compare_SameLabSameSourceDifferentRecords_DoesNotMatch()
+    {
+        var a = Lab("2020-03-01T08:00:00Z", 110m, "mg/dL");
+        var b = Lab("2020-03-01T09:00:00Z", 110m, "mg/dL");
+        Assert.False(_matcher.Compare(C("lab", a), C("lab", b)).IsMatch);
+    }
+
+    [Fact]
+    public void Compare_ConditionOnsetAsDateAndAsTimestamp_Matches() =>
+        Assert.True(Matches(Problem("44054006", "2015-06-01"), Problem("44054006", "2015-06-01T22:30:00-07:00")));
+
+    [Fact]
+    public void Compare_RecurringConditionYearsLater_DoesNotMatch() =>
+        Assert.False(Matches(Problem("444814009", "2012-01-10"), Problem("444814009", "2016-02-03")));
+
+    [Fact]
+    public void Compare_ConditionIcd10OnlyAgainstSnomedOnlyWithSameText_MatchesOnText() =>
+        Assert.Equal(ClinicalRecordMatcher.SameTextRule,
+            _matcher.Compare(C("a", Problem("44054006", "2015-06-01", text: "Diabetes mellitus type 2")), C("b", Problem("E11.9", "2015-06-01", CodeSystems.Icd10Cm, "type 2 diabetes mellitus"))).Rule);
+
+    [Fact]
+    public void Compare_DifferentCodesInOneSystem_DoNotMatchEvenWithTheSameText() =>
+        Assert.False(Matches(Problem("44054006", null, text: "Diabetes"), Problem("46635009", null, text: "Diabetes")));
+
+    [Fact]
+    public void Compare_RestartedMedicationMonthsLater_DoesNotMatch() =>
+        Assert.False(Matches(Med("2019-01-05"), Med("2019-06-20")));
+
+    [Fact]
+    public void Compare_MedicationWithDifferentDose_DoesNotMatch() =>
+        Assert.False(Matches(Med("2019-01-05", 10), Med("2019-01-05", 20)));
+
+    [Fact]
+    public void Compare_MedicationDoseInGramsAndMilligrams_Matches() =>
+        Assert.True(Matches(Med("2019-01-05", 500), new MedicationRequest
+        {
+            Medication = new CodeableConcept(CodeSystems.RxNorm, "314076"),
+            AuthoredOn = "2019-01-05T10:00:00Z",
+            DosageInstruction = [new Dosage { DoseAndRate = [new Dosage.DoseAndRateComponent { Dose = new Quantity { Value = 0.5m, Code = "g", System = CodeSystems.Ucum } }] }],
+        }));
+
+    [Fact]
+    public void Compare_PractitionersWithOneNpiAsOidAndAsUri_Match()
+    {
+        var a = new Practitioner { Identifier = [new Identifier("urn:oid:2.16.840.1.113883.4.6", "1234567893")], Name = [new HumanName { Family = "Smith", Given = ["Ann"] }] };
+        var b = new Practitioner { Identifier = [new Identifier(CodeSystems.Npi, "1234567893")], Name = [new HumanName { Family = "SMITH", Given = ["A."] }] };
+        Assert.Equal(ClinicalRecordMatcher.SameIdentifierRule, _matcher.Compare(C("a", a), C("b", b)).Rule);
+    }
+
+    [Fact]
+    public void Compare_SameNameDifferentNpi_DoesNotMatch()
+    {
+        var a = new Practitioner { Identifier = [new Identifier(CodeSystems.Npi, "1111111111")], Name = [new HumanName { Family = "Smith", Given = ["Ann"] }] };
+        var b = new Practitioner { Identifier = [new Identifier(CodeSystems.Npi, "2222222222")], Name = [new HumanName { Family = "Smith", Given = ["Ann"] }] };
+        Assert.False(Matches(a, b));
+    }
+
+    [Fact]
+    public void Cluster_ChainOfCloseTimes_DoesNotJoinFarApartFacts()
+    {
+        // Each onset is within the 3-day tolerance of the next, but the first and last are 8 days apart.
+        var candidates = new[] { "2020-01-01", "2020-01-04", "2020-01-07", "2020-01-09" }
+            .Select((d, i) => C("emr-" + i, Problem("38341003", d + "T12:00:00Z")))
+            .ToList();
+        var result = DuplicateClusterer.Cluster(candidates, _matcher, 100);
+        Assert.True(result.Clusters.Count >= 2);
+        Assert.All(result.Clusters, c => Assert.True(c.Count <= 2));
+    }
+
+    [Fact]
+    public void Cluster_TimelessCopyBetweenTwoEpisodes_DoesNotBridgeThem()
+    {
+        var candidates = new List<MatchCandidate>
+        {
+            C("pcp-1", Problem("444814009", "2012-01-10")),
+            C("pcp-2", Problem("444814009", null)),
+            C("pcp-3", Problem("444814009", "2016-02-03")),
+        };
+        var result = DuplicateClusterer.Cluster(candidates, _matcher, 100);
+        Assert.Equal(2, result.Clusters.Count);
+    }
+
+    [Fact]
+    public void Cluster_KeepApart_SplitsAMatchedPair()
+    {
+        var a = C("a", Problem("38341003", "2020-01-01"));
+        var b = C("b", Problem("38341003", "2020-01-01"));
+        Assert.Single(DuplicateClusterer.Cluster([a, b], _matcher, 100).Clusters);
+        Assert.Equal(2, DuplicateClusterer.Cluster([a, b], _matcher, 100, keepApart: [[a.Key, b.Key]]).Clusters.Count);
+    }
+
+    [Fact]
+    public void GetBlockingKeys_LabHistory_BlocksByCodeAndDay()
+    {
+        var keys = _matcher.GetBlockingKeys(C("lab", Lab("2020-03-01T08:00:00Z", 110m, "mg/dL"))).ToList();
+        Assert.Contains("c|http://loinc.org|2345-7|20200301", keys);
+        Assert.DoesNotContain("c|http://loinc.org|2345-7", keys);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01", "0001-01-01T00:00:00Z")]
+    [InlineData("9999-12-31", "9999-12-31T23:59:59Z")]
+    [InlineData("2020", "2020-06-01T10:00:00Z")]
+    public void Compare_DatesAtTheEndsOfTheCalendarAndHugeValues_DoNotThrow(string a, string b)
+    {
+        var left = C("a", Lab(a, 79_000_000_000_000_000_000_000_000m, "mmol/L"));
+        var right = C("b", Lab(b, 1e20m, "mol/L"));
+        Assert.NotEmpty(_matcher.GetBlockingKeys(left));
+        Assert.NotEmpty(_matcher.GetBlockingKeys(right));
+        Assert.False(_matcher.Compare(left, right).IsMatch);
+        Assert.Null(Record.Exception(() => _matcher.CanJoin([left], [right])));
+    }
+
+    [Fact]
+    public void Compare_UndatedCopiesOfARepeatedFact_DoNotMatchOnCodeAlone()
+    {
+        static Immunization Flu(string? when) => new()
+        {
+            Status = Immunization.ImmunizationStatusCodes.Completed,
+            VaccineCode = new CodeableConcept(CodeSystems.Cvx, "140"),
+            Occurrence = when is null ? null! : new FhirDateTime(when),
+        };
+
+        Assert.False(Matches(Flu(null), Flu(null)));
+        Assert.False(Matches(Flu("2019-10-01"), Flu(null)));
+        Assert.True(Matches(Flu("2019-10-01"), Flu("2019-10-01T09:30:00-04:00")));
+    }
+}
