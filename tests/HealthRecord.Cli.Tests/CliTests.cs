@@ -123,6 +123,34 @@ public sealed class CliTests : IDisposable
         Assert.Contains("\"Observation\": 45", report, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Share_DeniedRecordsAreWithheldWithoutTraceAndAudited()
+    {
+        await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
+        var ehr = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ehr.json")));
+        var consent = _tmp.Write("consent.json", $$$"""
+            {"resourceType":"Consent","id":"no-immunizations","status":"active",
+             "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+             "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+             "patient":{"reference":"urn:uuid:{{{ehr.Id}}}"},
+             "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
+             "provision":{"type":"permit","provision":[{"type":"deny","class":[{"system":"http://hl7.org/fhir/resource-types","code":"Immunization"}]}]}}
+            """);
+        var immunizations = ehr.Entry.Where(e => e.Resource is Immunization).Select(e => e.Resource!.Id!).ToList();
+
+        var (exit, output) = await RunAsync("share", "--ehr", _tmp.File("ehr.json"), "--consent", consent, "--recipient", "Practitioner/dr-a", "--purpose", "TREAT", "--out", _tmp.File("shared.json"), "--audit", _tmp.File("audit.json"));
+
+        Assert.Equal(CliApp.Success, exit);
+        Assert.Contains($"{immunizations.Count} withheld", output, StringComparison.Ordinal);
+        var shared = await File.ReadAllTextAsync(_tmp.File("shared.json"));
+        Assert.NotEmpty(immunizations);
+        Assert.All(immunizations, id => Assert.DoesNotContain(id, shared, StringComparison.Ordinal));
+        Assert.Contains(FhirJson.Parse<Bundle>(shared).Entry, e => e.Resource is Condition);
+        var audit = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("audit.json")));
+        Assert.All(audit.Entry, e => Assert.IsType<AuditEvent>(e.Resource));
+        Assert.True(audit.Entry.Count > immunizations.Count);
+    }
+
     [Theory]
     [InlineData("aggregate")]
     [InlineData("aggregate", "--source", "nameonly")]

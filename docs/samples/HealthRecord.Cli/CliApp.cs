@@ -64,6 +64,8 @@ public static class CliApp
                 .WithDescription("Converts one document or message (FHIR JSON/NDJSON, and C-CDA or HL7 v2 when their packages are present) to a FHIR R4 Bundle, with a report.");
             config.AddCommand<ExplainCommand>("explain")
                 .WithDescription("Explains one EHR record: its source records, the rules and evidence that merged them, and conflicts.");
+            config.AddCommand<ShareCommand>("share")
+                .WithDescription("Consent-filtered disclosure of an EHR for a recipient and purpose of use, with its AuditEvents.");
             config.AddCommand<HistoryCommand>("history")
                 .WithDescription("Lists the persons and versions in a store.");
         });

@@ -468,7 +468,7 @@ public sealed class ConsentEvaluator : IConsentEvaluator
         p.Type == FhirConsent.ConsentProvisionType.Deny || p.Provision.Any(HasDeny);
 
     private static string Explain(string authority, string path, ConsentDecision decision, string attributes) =>
-        $"{authority} {path} {decision.ToString().ToLowerInvariant()}s ({attributes} matched)";
+        $"{authority} {path} {(decision == ConsentDecision.Deny ? "denies" : "permits")} ({attributes} matched)";
 
     internal static string AuthorityOf(FhirConsent consent) =>
         "Consent/" + (consent.Id ?? EhrIds.From("consent", FhirJson.Serialize(consent)));

@@ -134,6 +134,11 @@ public static class UcumQuantities
         {
             // A unit expression Fhir.Metrics cannot parse is simply not understood.
         }
+        catch (TypeInitializationException)
+        {
+            // Fhir.Metrics needs the en-US culture; in a host running with InvariantGlobalization it cannot load,
+            // and quantities in different units are then not comparable (never wrongly equal).
+        }
 
         return null;
     }
