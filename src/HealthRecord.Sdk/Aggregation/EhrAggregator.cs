@@ -368,6 +368,12 @@ public sealed class EhrAggregator : IEhrAggregator
                         reference.Reference = NodeScheme + t.ToString(CultureInfo.InvariantCulture);
                         node.Targets.Add(t);
                     }
+                    else if (target is null && IsPatientSubject(node.Resource!, reference) && ResourceReferences.TryParseTypeAndId(text, out var subjectType, out _) && subjectType == "Patient")
+                    {
+                        // The source names its patient without including the Patient (a server export made in a
+                        // patient's context). Left as it is here; AssignPersons decides whether the person is known.
+                        node.PendingSubject = reference;
+                    }
                     else
                     {
                         var why = target is null ? "does not resolve to any record of the source" : "points at a rejected record";
@@ -404,11 +410,50 @@ public sealed class EhrAggregator : IEhrAggregator
             {
                 node.PatientNode = target;
             }
-            else
+            else if (node.PendingSubject is null)
             {
                 var element = PatientCompartment.SubjectElement(resource.TypeName);
                 node.Rejection = new SourceRejection(HealthRecordErrorCode.UnresolvedReference,
                     $"{resource.TypeName}.{element} does not resolve to a Patient of source '{node.Record.SourceName}': the record cannot be attributed to a person.");
+            }
+        }
+    }
+
+    private static bool IsPatientSubject(Resource resource, ResourceReference reference) =>
+        ReferenceEquals(PatientCompartment.SubjectOf(resource), reference);
+
+    // Records whose source names a patient it does not include: when the source has no Patient at all and the
+    // aggregation has exactly one person, they are that person's (the warning says so); otherwise they are rejected.
+    private static void AttributePendingSubjects(List<RecordNode> nodes, List<PersonSlot> persons)
+    {
+        var warned = new HashSet<(string, string)>();
+        var sourcesWithPatients = nodes.Where(n => n.Resource is Patient).Select(n => n.Record.SourceName).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in nodes.Where(n => n.PendingSubject is not null && n.Rejection is null))
+        {
+            var subject = node.PendingSubject!;
+            var text = subject.Reference ?? "";
+
+            // Only a source that carries no Patient at all is taken as exported in its patient's context;
+            // a source with Patients that names another one is simply inconsistent.
+            if (persons.Count == 1 && !sourcesWithPatients.Contains(node.Record.SourceName))
+            {
+                var patientNode = persons[0].PatientNodes[0];
+                subject.Reference = NodeScheme + patientNode.ToString(CultureInfo.InvariantCulture);
+                node.PatientNode = patientNode;
+                node.Targets.Add(patientNode);
+                node.Persons.Add(0);
+                if (warned.Add((node.Record.SourceName, text)))
+                {
+                    node.Issues.Add(new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.UnresolvedReference, node.Record.SourceName, node.Record.Location,
+                        $"Source '{node.Record.SourceName}' names its patient '{text}' without including that Patient; its records were taken as the only person of this aggregation."));
+                }
+            }
+            else
+            {
+                var element = PatientCompartment.SubjectElement(node.Record.ResourceType);
+                node.Rejection = new SourceRejection(HealthRecordErrorCode.UnresolvedReference,
+                    $"{node.Record.ResourceType}.{element} '{text}' does not resolve to a Patient of source '{node.Record.SourceName}': the record cannot be attributed to a person.");
+                Unlink(subject, text, node.Record.SourceName);
             }
         }
     }
@@ -445,6 +490,8 @@ public sealed class EhrAggregator : IEhrAggregator
                 nodes[n].Persons.Add(p);
             }
         }
+
+        AttributePendingSubjects(nodes, persons);
 
         // Patient records go with their patient, valid or not.
         foreach (var node in nodes)

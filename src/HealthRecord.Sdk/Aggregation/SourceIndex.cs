@@ -146,6 +146,9 @@ internal sealed class RecordNode(int index, Sources.SourceRecord record, string 
 
     public List<Model.EhrIssue> Issues { get; } = [];
 
+    /// <summary>The subject reference, when the source names a Patient it does not include.</summary>
+    public ResourceReference? PendingSubject { get; set; }
+
     /// <summary><c>source:Type/id</c>, with <c>#n</c> for the n-th repeat of the same id in one source.</summary>
     public string Key { get; } = key;
 }

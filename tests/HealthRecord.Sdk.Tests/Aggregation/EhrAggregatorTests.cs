@@ -235,6 +235,33 @@ public class EhrAggregatorTests
         Assert.Contains("does not resolve to a Patient", row.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, true)]
+    public async Task AggregateAsync_SourceWithoutItsPatient_JoinsTheOnlyPersonElseIsRejected(int persons, bool rejected)
+    {
+        using var tmp = TestHost.TempFolder();
+        var records = tmp.Write("records.ndjson",
+            "{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{\"reference\":\"Patient/1\"},\"code\":{\"text\":\"Asthma\"}}\n");
+        var sources = new List<(string, string)> { ("server", records), TestHost.SampleSources[0] };
+        if (persons == 2)
+        {
+            sources.Add(("other", tmp.Write("other.json", "{\"resourceType\":\"Patient\",\"id\":\"x\",\"name\":[{\"family\":\"Zzyzx\",\"given\":[\"Quentin\"]}],\"birthDate\":\"2001-02-03\",\"gender\":\"male\"}")));
+        }
+
+        var result = await TestHost.AggregateAsync(sources);
+
+        Assert.Equal(persons, result.Ehrs.Count);
+        var row = Assert.Single(result.Lineage, l => l.SourceResource == "Condition/c1");
+        Assert.Equal(rejected ? LineageAction.Rejected : LineageAction.Kept, row.Action);
+        if (!rejected)
+        {
+            var condition = (Condition)result.Ehrs[0].Records.Single(r => r.Reference == row.EhrResource).Resource;
+            Assert.Equal(EhrIds.FullUrl(result.Ehrs[0].PersonId), condition.Subject!.Reference);
+            Assert.Contains(result.Issues, i => i.SourceName == "server" && i.Message.Contains("without including that Patient", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public async Task AggregateAsync_SavesEachEhrAsANewVersionOnlyWhenItChanged()
     {
