@@ -50,18 +50,13 @@ public sealed class CcdaDocumentReader : ISourceDocumentReader
     public IAsyncEnumerable<SourceRecord> ReadAsync(SourceDocument document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        if (document.Length > _options.MaxDocumentBytes)
-        {
-            throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, document.DocumentId,
-                $"The document is {document.Length:N0} bytes; the limit (HealthRecordOptions.MaxDocumentBytes) is {_options.MaxDocumentBytes:N0}.");
-        }
-
+        document.EnsureWithin(_options.MaxDocumentBytes);
         return ReadCoreAsync(document, cancellationToken);
     }
 
     private async IAsyncEnumerable<SourceRecord> ReadCoreAsync(SourceDocument document, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var content = await ReadAllAsync(document, cancellationToken).ConfigureAwait(false);
+        var content = await document.ReadAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         var result = _converter.Convert(content, document.DocumentId, document.SourceName);
         var warnings = result.Report.Warnings;
@@ -105,29 +100,6 @@ public sealed class CcdaDocumentReader : ISourceDocumentReader
         {
             yield return SourceRecord.Rejected(document.SourceName, "Unknown", EhrIds.From("ccda-not-converted", result.DocumentKey, skipped.XPath),
                 document.DocumentId + "#" + skipped.XPath, new SourceRejection(HealthRecordErrorCode.NotConverted, $"{skipped.Section}: {skipped.Reason}"));
-        }
-    }
-
-    private async Task<ReadOnlyMemory<byte>> ReadAllAsync(SourceDocument document, CancellationToken cancellationToken)
-    {
-        var stream = await document.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream(document.Length is { } len && len < int.MaxValue ? (int)len : 0);
-            var chunk = new byte[81920];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > _options.MaxDocumentBytes)
-                {
-                    throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, document.DocumentId,
-                        $"The document is larger than the limit (HealthRecordOptions.MaxDocumentBytes) of {_options.MaxDocumentBytes:N0} bytes.");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         }
     }
 }

@@ -73,18 +73,13 @@ public sealed class Hl7V2DocumentReader : ISourceDocumentReader
     public IAsyncEnumerable<SourceRecord> ReadAsync(SourceDocument document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        if (document.Length > _options.MaxDocumentBytes)
-        {
-            throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, document.DocumentId,
-                $"The document is {document.Length:N0} bytes; the limit (HealthRecordOptions.MaxDocumentBytes) is {_options.MaxDocumentBytes:N0}.");
-        }
-
+        document.EnsureWithin(_options.MaxDocumentBytes);
         return ReadCoreAsync(document, cancellationToken);
     }
 
     private async IAsyncEnumerable<SourceRecord> ReadCoreAsync(SourceDocument document, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var content = await ReadAllAsync(document, _options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var content = (await document.ReadAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false)).ToArray();
         Hl7V2Batch batch;
         try
         {
@@ -163,33 +158,4 @@ public sealed class Hl7V2DocumentReader : ISourceDocumentReader
             : record;
     }
 
-    private static async Task<byte[]> ReadAllAsync(SourceDocument document, long limit, CancellationToken cancellationToken)
-    {
-        var stream = await document.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = ArrayPool<byte>.Shared.Rent(81920);
-            try
-            {
-                int read;
-                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > limit)
-                    {
-                        throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, document.DocumentId,
-                            $"The document is larger than the limit (HealthRecordOptions.MaxDocumentBytes) of {limit:N0} bytes.");
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
-
-            return buffer.ToArray();
-        }
-    }
 }

@@ -61,18 +61,13 @@ public sealed class FhirJsonDocumentReader : ISourceDocumentReader
     public IAsyncEnumerable<SourceRecord> ReadAsync(SourceDocument document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        if (document.Length > _options.MaxDocumentBytes)
-        {
-            throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, document.DocumentId,
-                $"The document is {document.Length:N0} bytes; the limit (HealthRecordOptions.MaxDocumentBytes) is {_options.MaxDocumentBytes:N0}.");
-        }
-
+        document.EnsureWithin(_options.MaxDocumentBytes);
         return ReadCoreAsync(document, cancellationToken);
     }
 
     private async IAsyncEnumerable<SourceRecord> ReadCoreAsync(SourceDocument document, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var content = await ReadAllAsync(document, _options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var content = await document.ReadAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
         var text = SkipBomAndWhitespace(content.Span);
         if (text.IsEmpty)
         {
@@ -334,28 +329,6 @@ public sealed class FhirJsonDocumentReader : ISourceDocumentReader
         return span.TrimStart(" \t\r\n"u8);
     }
 
-    internal static async Task<ReadOnlyMemory<byte>> ReadAllAsync(SourceDocument document, long limit, CancellationToken cancellationToken)
-    {
-        var stream = await document.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream(document.Length is { } len && len < int.MaxValue ? (int)len : 0);
-            var chunk = new byte[81920];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, document.DocumentId,
-                        $"The document is larger than the limit (HealthRecordOptions.MaxDocumentBytes = {limit:N0} bytes).");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        }
-    }
 
     private static string FirstSentence(string message)
     {

@@ -51,7 +51,7 @@ public sealed class FhirXmlDocumentReader : ISourceDocumentReader
     public async IAsyncEnumerable<SourceRecord> ReadAsync(SourceDocument document, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var content = await FhirJsonDocumentReader.ReadAllAsync(document, _options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var content = await document.ReadAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
         var settings = new XmlReaderSettings
         {
             DtdProcessing = DtdProcessing.Prohibit,

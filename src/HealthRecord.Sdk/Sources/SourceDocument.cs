@@ -39,6 +39,54 @@ public sealed class SourceDocument
     /// <returns>A readable stream the caller disposes.</returns>
     public ValueTask<Stream> OpenAsync(CancellationToken cancellationToken = default) => _open(cancellationToken);
 
+    /// <summary>Throws when the document's known length is over the limit, before anything is read.</summary>
+    /// <param name="maxBytes">The limit (usually <see cref="HealthRecordOptions.MaxDocumentBytes"/>).</param>
+    /// <exception cref="Errors.SourceReadException">The document is larger (code <c>LimitExceeded</c>).</exception>
+    public void EnsureWithin(long maxBytes)
+    {
+        if (Length > maxBytes)
+        {
+            throw new Errors.SourceReadException(Errors.HealthRecordErrorCode.LimitExceeded, SourceName, DocumentId,
+                $"The document is {Length:N0} bytes; the limit (HealthRecordOptions.MaxDocumentBytes) is {maxBytes:N0}.");
+        }
+    }
+
+    /// <summary>Reads the whole content, refusing to read past the limit (a stream may be longer than it said).</summary>
+    /// <param name="maxBytes">The limit (usually <see cref="HealthRecordOptions.MaxDocumentBytes"/>).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The content.</returns>
+    /// <exception cref="Errors.SourceReadException">The content is larger (code <c>LimitExceeded</c>).</exception>
+    public async Task<ReadOnlyMemory<byte>> ReadAllBytesAsync(long maxBytes, CancellationToken cancellationToken = default)
+    {
+        EnsureWithin(maxBytes);
+        var stream = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream(Length is { } len && len < int.MaxValue ? (int)len : 0);
+            var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+            try
+            {
+                int read;
+                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    if (buffer.Length + read > maxBytes)
+                    {
+                        throw new Errors.SourceReadException(Errors.HealthRecordErrorCode.LimitExceeded, SourceName, DocumentId,
+                            $"The document is larger than the limit (HealthRecordOptions.MaxDocumentBytes) of {maxBytes:N0} bytes.");
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+            }
+
+            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        }
+    }
+
     /// <summary>Creates a document over a file.</summary>
     /// <param name="sourceName">The source name.</param>
     /// <param name="path">The file path.</param>
