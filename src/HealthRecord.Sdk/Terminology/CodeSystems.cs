@@ -60,10 +60,55 @@ public static class CodeSystems
         ["2.16.840.1.113883.5.1"] = "http://terminology.hl7.org/CodeSystem/v3-AdministrativeGender",
         ["2.16.840.1.113883.5.83"] = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
         ["2.16.840.1.113883.3.26.1.1"] = "http://ncimeta.nci.nih.gov",
-        ["2.16.840.1.113883.3.26.1.5"] = "http://ncimeta.nci.nih.gov",
+        ["2.16.840.1.113883.3.26.1.5"] = "http://hl7.org/fhir/ndfrt",
         ["2.16.840.1.113883.4.9"] = "http://fdasis.nlm.nih.gov",
         ["2.16.840.1.113883.6.101"] = "http://nucc.org/provider-taxonomy",
-    }.ToFrozenDictionary(StringComparer.Ordinal);
+            ["2.16.840.1.113883.6.3"] = "http://hl7.org/fhir/sid/icd-10",
+        ["2.16.840.1.113883.6.4"] = "http://www.cms.gov/Medicare/Coding/ICD10",
+        ["2.16.840.1.113883.6.2"] = "http://hl7.org/fhir/sid/icd-9-cm",
+        ["2.16.840.1.113883.6.42"] = "http://hl7.org/fhir/sid/icd-9-cm",
+        ["2.16.840.1.113883.12.227"] = "http://hl7.org/fhir/sid/mvx",
+        ["2.16.840.1.113883.6.59"] = "http://hl7.org/fhir/sid/cvx",
+        ["2.16.840.1.113883.6.285"] = "urn:oid:2.16.840.1.113883.6.285",
+        ["2.16.840.1.113883.6.14"] = "urn:oid:2.16.840.1.113883.6.14",
+        ["2.16.840.1.113883.6.13"] = "http://ada.org/cdt",
+        ["2.16.840.1.113883.6.345"] = "http://va.gov/terminology/medrt",
+        ["2.16.840.1.113883.6.73"] = "http://www.whocc.no/atc",
+        ["2.16.840.1.113883.6.121"] = "urn:ietf:bcp:47",
+        ["2.16.840.1.113883.6.301.5"] = "https://www.nubc.org/CodeSystem/PatDischargeStatus",
+        ["2.16.840.1.113883.3.88.12.80.17"] = "http://terminology.hl7.org/CodeSystem/v3-ParticipationFunction",
+        ["2.16.840.1.113883.5.2"] = "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus",
+        ["2.16.840.1.113883.5.6"] = "http://terminology.hl7.org/CodeSystem/v3-ActClass",
+        ["2.16.840.1.113883.5.7"] = "http://terminology.hl7.org/CodeSystem/v3-ActPriority",
+        ["2.16.840.1.113883.5.8"] = "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+        ["2.16.840.1.113883.5.14"] = "http://terminology.hl7.org/CodeSystem/v3-ActStatus",
+        ["2.16.840.1.113883.5.25"] = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality",
+        ["2.16.840.1.113883.5.43"] = "http://terminology.hl7.org/CodeSystem/v3-EntityNamePartQualifier",
+        ["2.16.840.1.113883.5.45"] = "http://terminology.hl7.org/CodeSystem/v3-EntityNameUse",
+        ["2.16.840.1.113883.5.60"] = "http://terminology.hl7.org/CodeSystem/v3-LanguageAbilityMode",
+        ["2.16.840.1.113883.5.61"] = "http://terminology.hl7.org/CodeSystem/v3-LanguageAbilityProficiency",
+        ["2.16.840.1.113883.5.85"] = "http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm",
+        ["2.16.840.1.113883.5.88"] = "http://terminology.hl7.org/CodeSystem/v3-ParticipationFunction",
+        ["2.16.840.1.113883.5.89"] = "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode",
+        ["2.16.840.1.113883.5.90"] = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+        ["2.16.840.1.113883.5.104"] = "http://terminology.hl7.org/CodeSystem/v3-Race",
+        ["2.16.840.1.113883.5.110"] = "http://terminology.hl7.org/CodeSystem/v3-RoleClass",
+        ["2.16.840.1.113883.5.111"] = "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+        ["2.16.840.1.113883.5.112"] = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration",
+        ["2.16.840.1.113883.5.129"] = "http://terminology.hl7.org/CodeSystem/v3-SpecimenType",
+        ["2.16.840.1.113883.5.139"] = "http://terminology.hl7.org/CodeSystem/v3-TimingEvent",
+        ["2.16.840.1.113883.5.1001"] = "http://terminology.hl7.org/CodeSystem/v3-ActMood",
+        ["2.16.840.1.113883.5.1008"] = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor",
+        ["2.16.840.1.113883.5.1063"] = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+        ["2.16.840.1.113883.5.1076"] = "http://terminology.hl7.org/CodeSystem/v3-ReligiousAffiliation",
+        ["2.16.840.1.113883.5.1119"] = "http://terminology.hl7.org/CodeSystem/v3-AddressUse",
+        ["2.16.840.1.113883.5.4642"] = "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+        ["2.16.840.1.113883.1.11.19185"] = "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+        ["2.16.840.1.113883.12.112"] = "http://terminology.hl7.org/CodeSystem/v2-0112",
+        ["2.16.840.1.113883.12.443"] = "http://terminology.hl7.org/CodeSystem/v2-0443",
+        ["2.16.840.1.113883.18.2"] = "http://terminology.hl7.org/CodeSystem/v2-0001",
+        ["2.16.840.1.113883.3.221.5"] = "https://nahdo.org/sopt",
+}.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<string, string> ByAlias = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
@@ -102,6 +147,12 @@ public static class CodeSystems
         ["http://hl7.org/fhir/sid/us-npi"] = Npi,
         ["npi"] = Npi,
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The FHIR URI of a code system known by its OID (the one table every adapter uses).</summary>
+    /// <param name="oid">A bare OID.</param>
+    /// <returns>The URI, or <see langword="null"/> when the OID is not a known code system.</returns>
+    public static string? FromOid(string? oid) =>
+        oid is not null && ByOid.TryGetValue(oid.Trim(), out var uri) ? uri : null;
 
     /// <summary>The canonical URI of a code system as a source names it.</summary>
     /// <param name="system">A URI, an <c>urn:oid:</c>, a bare OID or a common alias; may be <see langword="null"/>.</param>
