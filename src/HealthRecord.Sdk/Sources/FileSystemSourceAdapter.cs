@@ -74,68 +74,36 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
 
     private async Task<SourceDocumentResult> ReadDocumentAsync(SourceRequest request, SourceDocument document, string file, bool single, CancellationToken cancellationToken)
     {
+        SourceDocumentResult result;
         try
         {
             var head = await ReadHeadAsync(file, cancellationToken).ConfigureAwait(false);
-            var reader = SelectReader(request.Format, head);
+            var reader = DocumentReaders.Select(_readers, request.Format, head);
             if (reader is null)
             {
-                var message = head.Length == 0 ? "The file is empty." : "No registered reader recognises this content (FHIR JSON, NDJSON, C-CDA and HL7 v2 are read when their packages are added).";
-                var code = head.Length == 0 ? HealthRecordErrorCode.MalformedContent : HealthRecordErrorCode.UnsupportedFormat;
                 if (!single && IsNote(file))
                 {
                     return new SourceDocumentResult { SourceName = request.Name, DocumentId = document.DocumentId };
                 }
 
-                return new SourceDocumentResult
-                {
-                    SourceName = request.Name,
-                    DocumentId = document.DocumentId,
-                    Error = new SourceReadException(code, request.Name, document.DocumentId, message),
-                };
+                return head.Length == 0
+                    ? DocumentReaders.Failed(document, HealthRecordErrorCode.MalformedContent, "The file is empty.")
+                    : DocumentReaders.Failed(document, HealthRecordErrorCode.UnsupportedFormat, "No registered reader recognises this content (FHIR JSON, NDJSON, C-CDA and HL7 v2 are read when their packages are added).");
             }
 
-            var records = new List<SourceRecord>();
-            await foreach (var record in reader.ReadAsync(document, cancellationToken).ConfigureAwait(false))
-            {
-                records.Add(record);
-            }
-
-            return new SourceDocumentResult { SourceName = request.Name, DocumentId = document.DocumentId, Format = reader.Format, Records = records };
+            result = await DocumentReaders.ReadAsync(reader, document, cancellationToken).ConfigureAwait(false);
         }
-        catch (SourceReadException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Log.DocumentFailed(_logger, request.Name, document.DocumentId, ex.Code, ex);
-            return new SourceDocumentResult { SourceName = request.Name, DocumentId = document.DocumentId, Error = ex };
-        }
-        catch (IOException ex)
-        {
-            return new SourceDocumentResult
-            {
-                SourceName = request.Name,
-                DocumentId = document.DocumentId,
-                Error = new SourceReadException(HealthRecordErrorCode.SourceUnavailable, request.Name, document.DocumentId, ex.Message, ex),
-            };
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            return new SourceDocumentResult
-            {
-                SourceName = request.Name,
-                DocumentId = document.DocumentId,
-                Error = new SourceReadException(HealthRecordErrorCode.SourceUnavailable, request.Name, document.DocumentId, ex.Message, ex),
-            };
-        }
-    }
-
-    private ISourceDocumentReader? SelectReader(string? format, byte[] head)
-    {
-        if (format is not null)
-        {
-            return _readers.FirstOrDefault(r => string.Equals(r.Format, format, StringComparison.OrdinalIgnoreCase));
+            result = DocumentReaders.Failed(document, HealthRecordErrorCode.SourceUnavailable, ex.Message, ex);
         }
 
-        return head.Length == 0 ? null : _readers.FirstOrDefault(r => r.CanRead(head));
+        if (result.Error is { } error)
+        {
+            Log.DocumentFailed(_logger, request.Name, document.DocumentId, error.Code, error);
+        }
+
+        return result;
     }
 
     private static async Task<byte[]> ReadHeadAsync(string file, CancellationToken cancellationToken)

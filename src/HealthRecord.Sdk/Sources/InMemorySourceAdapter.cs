@@ -64,51 +64,10 @@ public sealed class InMemorySourceAdapter : IEmrSourceAdapter
         {
             cancellationToken.ThrowIfCancellationRequested();
             var document = SourceDocument.FromBytes(request.Name, id, content);
-            var head = content.Span[..Math.Min(content.Length, 4096)];
-            var reader = request.Format is { } f
-                ? _readers.FirstOrDefault(r => string.Equals(r.Format, f, StringComparison.OrdinalIgnoreCase))
-                : FirstReader(head);
-            if (reader is null)
-            {
-                yield return new SourceDocumentResult
-                {
-                    SourceName = request.Name,
-                    DocumentId = id,
-                    Error = new SourceReadException(HealthRecordErrorCode.UnsupportedFormat, request.Name, id, "No registered reader recognises this content."),
-                };
-                continue;
-            }
-
-            var records = new List<SourceRecord>();
-            SourceReadException? error = null;
-            try
-            {
-                await foreach (var record in reader.ReadAsync(document, cancellationToken).ConfigureAwait(false))
-                {
-                    records.Add(record);
-                }
-            }
-            catch (SourceReadException ex)
-            {
-                error = ex;
-            }
-
-            yield return error is null
-                ? new SourceDocumentResult { SourceName = request.Name, DocumentId = id, Format = reader.Format, Records = records }
-                : new SourceDocumentResult { SourceName = request.Name, DocumentId = id, Error = error };
+            var reader = DocumentReaders.Select(_readers, request.Format, content.Span[..Math.Min(content.Length, 4096)]);
+            yield return reader is null
+                ? DocumentReaders.Failed(document, HealthRecordErrorCode.UnsupportedFormat, "No registered reader recognises this content.")
+                : await DocumentReaders.ReadAsync(reader, document, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private ISourceDocumentReader? FirstReader(ReadOnlySpan<byte> head)
-    {
-        foreach (var r in _readers)
-        {
-            if (r.CanRead(head))
-            {
-                return r;
-            }
-        }
-
-        return null;
     }
 }
