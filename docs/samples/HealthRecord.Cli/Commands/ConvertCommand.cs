@@ -59,7 +59,7 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
             case "ccda":
             {
                 var converted = new CcdaConverter().Convert(content, System.IO.Path.GetFileName(settings.Path));
-                await WriteBundleAsync(settings.Out, converted.ToBundle(), cancellationToken);
+                await CliFiles.WriteResourceAsync(settings.Out, converted.ToBundle(), cancellationToken);
                 if (settings.Report is not null)
                 {
                     await File.WriteAllTextAsync(settings.Report, converted.Report.ToJson(), cancellationToken);
@@ -74,7 +74,7 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
             case "hl7v2":
             {
                 var results = Hl7V2Converter.Convert(System.Text.Encoding.UTF8.GetString(content));
-                await WriteBundleAsync(settings.Out, Hl7V2ConversionResult.ToBundle(results), cancellationToken);
+                await CliFiles.WriteResourceAsync(settings.Out, Hl7V2ConversionResult.ToBundle(results), cancellationToken);
                 if (settings.Report is not null)
                 {
                     await using var stream = File.Create(settings.Report);
@@ -109,7 +109,7 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
             bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = r.FullUrl, Resource = r.Resource });
         }
 
-        await WriteBundleAsync(settings.Out, bundle, cancellationToken);
+        await CliFiles.WriteResourceAsync(settings.Out, bundle, cancellationToken);
         var counts = records.Where(r => r.Resource is not null).GroupBy(r => r.ResourceType).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
         var rejected = records.Where(r => r.Rejection is not null).Select(r => new ReportItem(r.Location, r.SourceReference, r.Rejection!.Code.ToString(), r.Rejection.Reason)).ToList();
         var warnings = records.SelectMany(r => r.Warnings.Select(w => new ReportItem(r.Location, r.SourceReference, "Warning", w))).ToList();
@@ -142,17 +142,6 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
 
     private void Written(Settings settings) =>
         console.MarkupLineInterpolated($"Bundle written to [green]{settings.Out}[/]{(settings.Report is null ? "" : $", report to {settings.Report}")}.");
-
-    private static async Task WriteBundleAsync(string path, Bundle bundle, CancellationToken cancellationToken)
-    {
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        await File.WriteAllTextAsync(path, FhirJson.Serialize(bundle, pretty: true) + "\n", cancellationToken);
-    }
 
     private static async Task WriteReportAsync(string? path, ConversionReport report, CancellationToken cancellationToken)
     {

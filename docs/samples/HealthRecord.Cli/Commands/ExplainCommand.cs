@@ -34,21 +34,7 @@ public sealed class ExplainCommand(IAnsiConsole console) : AsyncCommand<ExplainC
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (!File.Exists(settings.Ehr))
-        {
-            throw new CliUsageException($"There is no EHR file at '{settings.Ehr}'.");
-        }
-
-        Bundle bundle;
-        try
-        {
-            bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(settings.Ehr, cancellationToken));
-        }
-        catch (Exception ex) when (ex is Hl7.Fhir.Serialization.DeserializationFailedException or System.Text.Json.JsonException or InvalidCastException)
-        {
-            throw new CliUsageException($"'{settings.Ehr}' is not a FHIR R4 Bundle: {ex.Message}");
-        }
-
+        var bundle = await CliFiles.ReadBundleAsync(settings.Ehr, cancellationToken);
         var index = EhrBundleBuilder.Index(bundle);
         if (!index.TryGetValue(settings.Record, out var resource))
         {

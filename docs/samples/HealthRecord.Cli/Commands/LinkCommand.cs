@@ -33,11 +33,7 @@ public sealed class LinkCommand(IAnsiConsole console) : AsyncCommand<LinkCommand
         await using var services = SdkHost.Build(store: null, verbose: settings.Verbose);
         var aggregator = services.GetRequiredService<IEhrAggregator>();
         var result = await aggregator.AggregateAsync(new AggregationRequest { Sources = settings.ParsedSources(), SaveToStore = false }, cancellationToken);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(settings.Out));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
+        CliFiles.EnsureParent(settings.Out);
 
         await using (var writer = new StreamWriter(settings.Out, append: false, new System.Text.UTF8Encoding(false)))
         {

@@ -66,7 +66,7 @@ public sealed class ShareCommand(IAnsiConsole console) : AsyncCommand<ShareComma
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var ehr = await ReadBundleAsync(settings.Ehr, cancellationToken);
+        var ehr = await CliFiles.ReadBundleAsync(settings.Ehr, cancellationToken);
         var consents = new List<Hl7.Fhir.Model.Consent>();
         foreach (var file in settings.Consents)
         {
@@ -88,7 +88,7 @@ public sealed class ShareCommand(IAnsiConsole console) : AsyncCommand<ShareComma
             BreakGlass = settings.BreakGlass,
         }, cancellationToken);
 
-        await WriteAsync(settings.Out, result.Disclosure, cancellationToken);
+        await CliFiles.WriteResourceAsync(settings.Out, result.Disclosure, cancellationToken);
         if (settings.Audit is not null)
         {
             var audit = new Bundle { Type = Bundle.BundleType.Collection };
@@ -97,7 +97,7 @@ public sealed class ShareCommand(IAnsiConsole console) : AsyncCommand<ShareComma
                 audit.Entry.Add(new Bundle.EntryComponent { Resource = e });
             }
 
-            await WriteAsync(settings.Audit, audit, cancellationToken);
+            await CliFiles.WriteResourceAsync(settings.Audit, audit, cancellationToken);
         }
 
         var permitted = result.Decisions.Count(d => d.Decision == ConsentDecision.Permit);
@@ -116,33 +116,5 @@ public sealed class ShareCommand(IAnsiConsole console) : AsyncCommand<ShareComma
 
         console.MarkupLineInterpolated($"Disclosure written to [green]{settings.Out}[/]{(settings.Audit is null ? "" : $", {result.AuditEvents.Count} AuditEvents to {settings.Audit}")}.");
         return CliApp.Success;
-    }
-
-    private static async Task<Bundle> ReadBundleAsync(string path, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(path))
-        {
-            throw new CliUsageException($"There is no EHR file at '{path}'.");
-        }
-
-        try
-        {
-            return FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(path, cancellationToken));
-        }
-        catch (Exception ex) when (ex is Hl7.Fhir.Serialization.DeserializationFailedException or System.Text.Json.JsonException or InvalidCastException)
-        {
-            throw new CliUsageException($"'{path}' is not a FHIR R4 Bundle: {ex.Message}");
-        }
-    }
-
-    private static async System.Threading.Tasks.Task WriteAsync(string path, Resource resource, CancellationToken cancellationToken)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        await File.WriteAllTextAsync(path, FhirJson.Serialize(resource, pretty: true) + "\n", cancellationToken);
     }
 }

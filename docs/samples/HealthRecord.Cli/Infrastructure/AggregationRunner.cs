@@ -63,7 +63,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         var exporter = new FhirBundleExporter();
         if (result.Ehrs.Count == 1 && !Directory.Exists(outPath))
         {
-            EnsureParent(outPath);
+            CliFiles.EnsureParent(outPath);
             await using var stream = File.Create(outPath);
             await exporter.ExportAsync(result.Ehrs[0], stream, cancellationToken);
             written.Add(outPath);
@@ -84,7 +84,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
 
     public static async Task WriteLineageAsync(AggregationResult result, string path, CancellationToken cancellationToken)
     {
-        EnsureParent(path);
+        CliFiles.EnsureParent(path);
         await using var writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
         await LineageCsv.WriteAsync(result.Lineage, writer, cancellationToken);
     }
@@ -201,15 +201,6 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         "save" => "Saving to the store",
         _ => stage,
     };
-
-    private static void EnsureParent(string path)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-    }
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to a thread pool and reorder).</summary>
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
