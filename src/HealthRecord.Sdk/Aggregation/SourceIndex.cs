@@ -32,7 +32,7 @@ internal sealed class SourceIndex
             }
 
             Add(_byTypeId, node.Record.SourceReference, i);
-            foreach (var id in Deduplication.ExactDuplicateMatcher.Identifiers(node.Resource))
+            foreach (var id in ResourceIdentifiers.Keys(node.Resource))
             {
                 Add(_byIdentifier, node.Record.ResourceType + "|" + id, i);
             }

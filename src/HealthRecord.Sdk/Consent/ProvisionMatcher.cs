@@ -294,8 +294,8 @@ internal sealed class ProvisionMatcher(ConsentOptions options, ResourceGraph gra
             return true;
         }
 
-        var actorIds = Identifiers(target?.Resource).Concat(actor.Identifier is null ? [] : [actor.Identifier]).ToList();
-        var recipientIds = request.Recipient.Identifiers.Concat(Identifiers(_recipient?.Resource)).ToList();
+        var actorIds = Fhir.ResourceIdentifiers.Of(target?.Resource).Concat(actor.Identifier is null ? [] : [actor.Identifier]).ToList();
+        var recipientIds = request.Recipient.Identifiers.Concat(Fhir.ResourceIdentifiers.Of(_recipient?.Resource)).ToList();
         if (actorIds.Any(a => recipientIds.Any(r => a.Value is not null && a.Value == r.Value && (a.System ?? "") == (r.System ?? ""))))
         {
             return true;
@@ -335,16 +335,6 @@ internal sealed class ProvisionMatcher(ConsentOptions options, ResourceGraph gra
             && role.Organization is not null && graph.Resolve(role.Organization) == organization
             && role.Practitioner is not null && graph.Resolve(role.Practitioner) == person);
     }
-
-    private static IEnumerable<Identifier> Identifiers(Resource? resource) =>
-        resource is not null && resource.TryGetValue("identifier", out var ids)
-            ? ids switch
-            {
-                Identifier one => [one],
-                System.Collections.IEnumerable list => list.OfType<Identifier>(),
-                _ => [],
-            }
-            : [];
 
     private static string NormalizeReference(string reference) =>
         ResourceReferences.TryParseTypeAndId(reference, out var type, out var id) ? $"{type}/{id}" : reference.Trim();

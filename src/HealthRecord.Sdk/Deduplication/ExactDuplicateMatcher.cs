@@ -1,3 +1,4 @@
+using HealthRecord.Sdk.Fhir;
 using Hl7.Fhir.Model;
 
 namespace HealthRecord.Sdk.Deduplication;
@@ -28,7 +29,7 @@ public sealed class ExactDuplicateMatcher : IRecordMatcher
     {
         ArgumentNullException.ThrowIfNull(candidate);
         yield return "fp|" + candidate.Fingerprint;
-        foreach (var id in Identifiers(candidate.Resource))
+        foreach (var id in ResourceIdentifiers.Keys(candidate.Resource))
         {
             yield return "id|" + id;
         }
@@ -39,7 +40,7 @@ public sealed class ExactDuplicateMatcher : IRecordMatcher
     {
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
-        var shared = Identifiers(left.Resource).Intersect(Identifiers(right.Resource), StringComparer.Ordinal).Order(StringComparer.Ordinal).FirstOrDefault();
+        var shared = ResourceIdentifiers.Keys(left.Resource).Intersect(ResourceIdentifiers.Keys(right.Resource), StringComparer.Ordinal).Order(StringComparer.Ordinal).FirstOrDefault();
         if (shared is not null)
         {
             return new RecordMatch(true, 1.0, SameIdentifierRule, $"identifier {shared}");
@@ -52,6 +53,4 @@ public sealed class ExactDuplicateMatcher : IRecordMatcher
             ? new RecordMatch(true, 1.0, IdenticalContentRule, $"content fingerprint {left.Fingerprint}")
             : RecordMatch.None;
     }
-
-    internal static IEnumerable<string> Identifiers(Resource resource) => Fhir.ResourceIdentifiers.Keys(resource);
 }

@@ -25,13 +25,18 @@ public static class ResourceIdentifiers
         return property?.GetValue(resource) as List<Identifier>;
     }
 
+    /// <summary>The resource's identifiers, whether its type has a list of them or a single one.</summary>
+    /// <param name="resource">The resource; <see langword="null"/> has none.</param>
+    /// <returns>The identifiers, in element order.</returns>
+    public static IEnumerable<Identifier> Of(Resource? resource) =>
+        resource is null ? [] : ListOf(resource) ?? (resource.TryGetValue("identifier", out var single) && single is Identifier one ? [one] : []);
+
     /// <summary>The identifiers with both a system and a value, as <c>system|value</c>.</summary>
     /// <param name="resource">The resource.</param>
     /// <returns>The keys, in element order.</returns>
     public static IEnumerable<string> Keys(Resource resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        IEnumerable<Identifier> ids = ListOf(resource) ?? (resource.TryGetValue("identifier", out var single) && single is Identifier one ? [one] : []);
-        return ids.Where(i => !string.IsNullOrEmpty(i.System) && !string.IsNullOrEmpty(i.Value)).Select(i => $"{i.System}|{i.Value}");
+        return Of(resource).Where(i => !string.IsNullOrEmpty(i.System) && !string.IsNullOrEmpty(i.Value)).Select(i => $"{i.System}|{i.Value}");
     }
 }
