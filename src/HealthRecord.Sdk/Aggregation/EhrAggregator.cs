@@ -354,7 +354,8 @@ public sealed class EhrAggregator : IEhrAggregator
                     continue;
                 }
 
-                foreach (var (element, reference) in ResourceReferences.Enumerate(node.Resource!))
+                node.References = [.. ResourceReferences.Enumerate(node.Resource!)];
+                foreach (var (element, reference) in node.References)
                 {
                     var text = reference.Reference;
                     if (string.IsNullOrEmpty(text) || text.StartsWith('#'))
@@ -614,7 +615,8 @@ public sealed class EhrAggregator : IEhrAggregator
             {
                 var clusterNodes = cluster.Select(i => list[i].Index).ToArray();
                 var first = nodes[clusterNodes[0]];
-                var id = EhrIds.From(person.PersonId, type, first.Key, candidates[cluster[0]].Fingerprint);
+                // The first member (canonical order) names the record, so its id survives content updates at the source.
+                var id = EhrIds.From(person.PersonId, type, first.Key);
                 foreach (var n in clusterNodes)
                 {
                     ehrRefByNode[n] = (type, id);
@@ -641,9 +643,10 @@ public sealed class EhrAggregator : IEhrAggregator
         }
 
         var issues = new List<EhrIssue>(members.SelectMany(n => n.Issues));
-        foreach (var (_, resource, _, _) in built)
+        foreach (var (memberNodes, resource, _, _) in built)
         {
-            RewriteReferences(resource, nodes, ehrRefByNode, issues);
+            var working = memberNodes.Length == 1 && nodes[memberNodes[0]] is { References: { } known } node && node.IsWorkingCopy(resource) ? known : null;
+            RewriteReferences(resource, working ?? ResourceReferences.Enumerate(resource), nodes, ehrRefByNode, issues);
         }
 
         var asOf = accepted.Select(n => ClinicalDates.LastUpdated(n.Resource!) ?? ClinicalDates.Of(n.Resource!)).Where(d => d is not null).DefaultIfEmpty().Max();
@@ -732,9 +735,10 @@ public sealed class EhrAggregator : IEhrAggregator
     private static string? TargetType(ResourceReference reference, List<RecordNode> nodes) =>
         reference.Reference is { } r && TryParseNode(r, out var i) ? nodes[i].Record.ResourceType : null;
 
-    private static void RewriteReferences(Resource resource, List<RecordNode> nodes, Dictionary<int, (string Type, string Id)> ehrRefByNode, List<EhrIssue> issues)
+    private static void RewriteReferences(Resource resource, IEnumerable<(string Element, ResourceReference Reference)> references, List<RecordNode> nodes,
+        Dictionary<int, (string Type, string Id)> ehrRefByNode, List<EhrIssue> issues)
     {
-        foreach (var (element, reference) in ResourceReferences.Enumerate(resource))
+        foreach (var (element, reference) in references)
         {
             if (reference.Reference is not { } text || !TryParseNode(text, out var target))
             {

@@ -130,6 +130,15 @@ internal sealed class RecordNode(int index, Sources.SourceRecord record, string 
     /// </summary>
     public Resource? Resource => Rejection is null ? (_working ??= Record.Resource?.DeepCopy()) : null;
 
+    /// <summary>
+    /// Every reference in the working copy, found once while references are resolved; the EHR build reuses
+    /// the list when it keeps the working copy itself, instead of walking the resource again.
+    /// </summary>
+    public List<(string Element, ResourceReference Reference)>? References { get; set; }
+
+    /// <summary>Whether a resource is this node's working copy (so <see cref="References"/> describes it).</summary>
+    public bool IsWorkingCopy(Resource resource) => ReferenceEquals(resource, _working);
+
     /// <summary>The working copy for an EHR: handed over when only one person uses the record, copied otherwise.</summary>
     public Resource TakeForEhr() => Persons.Count == 1 ? Resource! : Resource!.DeepCopy();
 

@@ -76,7 +76,7 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
         if (!HasConcept(f))
         {
             // Nothing to block on but the content itself: identical copies still meet.
-            keys.Add("fp|" + candidate.Fingerprint);
+            keys.Add(ExactDuplicateMatcher.ContentBlockingKey(candidate));
             return keys;
         }
 

@@ -153,16 +153,15 @@ internal static class DuplicateClusterer
 
     private static bool SharedWithinOneSource(List<int> members, IReadOnlyList<MatchCandidate> candidates)
     {
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Fingerprints (a walk over the whole resource) are computed only when a source appears twice.
+        var firstBySource = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var m in members)
         {
             var c = candidates[m];
-            if (seen.TryGetValue(c.SourceName, out var fp) && fp != c.Fingerprint)
+            if (!firstBySource.TryAdd(c.SourceName, m) && candidates[firstBySource[c.SourceName]].Fingerprint != c.Fingerprint)
             {
                 return true;
             }
-
-            seen[c.SourceName] = c.Fingerprint;
         }
 
         return false;

@@ -28,12 +28,22 @@ public sealed class ExactDuplicateMatcher : IRecordMatcher
     public IEnumerable<string> GetBlockingKeys(MatchCandidate candidate)
     {
         ArgumentNullException.ThrowIfNull(candidate);
-        yield return "fp|" + candidate.Fingerprint;
+        yield return ContentBlockingKey(candidate);
         foreach (var id in ResourceIdentifiers.Keys(candidate.Resource))
         {
             yield return "id|" + id;
         }
     }
+
+    /// <summary>
+    /// The key under which identical copies meet. Identical content means the same clinical date, so a dated
+    /// record blocks on its date and its fingerprint is computed only when another record shares that date
+    /// (the fingerprint walks the whole resource); an undated record blocks on its fingerprint.
+    /// </summary>
+    internal static string ContentBlockingKey(MatchCandidate candidate) =>
+        ClinicalDates.Of(candidate.Resource) is { } date
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"cd|{candidate.Resource.TypeName}|{date.UtcTicks}")
+            : "fp|" + candidate.Fingerprint;
 
     /// <inheritdoc />
     public RecordMatch Compare(MatchCandidate left, MatchCandidate right)

@@ -195,13 +195,11 @@ internal sealed record RecordFeatures
     /// </summary>
     internal static (DateTimeOffset Low, DateTimeOffset High)? TimeOfString(string? value)
     {
-        if (string.IsNullOrWhiteSpace(value) || !FhirDateTime.IsValidValue(value)
-            || !new FhirDateTime(value).TryToDateTimeOffset(TimeSpan.Zero, out var start))
+        if (!Fhir.FhirDateText.TryParse(value, out var start))
         {
             return null;
         }
 
-        start = start.ToUniversalTime();
         if (value.Length > 10)
         {
             var hasZone = value.EndsWith('Z') || value.LastIndexOfAny(['+', '-']) > 10;

@@ -70,8 +70,6 @@ public static class ClinicalDates
         }
 
         // A date or dateTime without an offset is read as UTC so the result never depends on the host's zone.
-        return FhirDateTime.IsValidValue(value) && new FhirDateTime(value).TryToDateTimeOffset(TimeSpan.Zero, out var dto)
-            ? dto.ToUniversalTime()
-            : null;
+        return FhirDateText.TryParse(value, out var start) ? start : null;
     }
 }

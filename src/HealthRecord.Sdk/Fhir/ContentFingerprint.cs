@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Hl7.Fhir.Model;
@@ -16,6 +17,10 @@ namespace HealthRecord.Sdk.Fhir;
 /// </remarks>
 public static class ContentFingerprint
 {
+    // One buffer per thread, reused: fingerprints are computed for many records in a row.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
     /// <summary>Computes the fingerprint.</summary>
     /// <param name="resource">The resource.</param>
     /// <param name="referenceType">Maps a reference to its target's resource type when the reference text does not say it.</param>
@@ -23,8 +28,11 @@ public static class ContentFingerprint
     public static string Compute(Resource resource, Func<ResourceReference, string?>? referenceType = null)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var writer = new Writer(hash, referenceType);
+        // The content is written to one buffer and hashed once: hashing each small string on its own
+        // costs a native call per string. The bytes (and so the fingerprint) are the same either way.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var writer = new Writer(buffer, referenceType);
         writer.Append(resource.TypeName);
         foreach (var child in resource.EnumerateElements())
         {
@@ -37,27 +45,23 @@ public static class ContentFingerprint
         }
 
         Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
+        SHA256.HashData(buffer.WrittenSpan, digest);
+        if (buffer.Capacity > 1 << 20)
+        {
+            t_buffer = null; // a huge record does not pin its buffer to the thread
+        }
+
         return Convert.ToHexStringLower(digest[..16]);
     }
 
-    private readonly struct Writer(IncrementalHash hash, Func<ResourceReference, string?>? referenceType)
+    private readonly struct Writer(ArrayBufferWriter<byte> buffer, Func<ResourceReference, string?>? referenceType)
     {
         public void Append(string text)
         {
-            Span<byte> buffer = stackalloc byte[256];
-            var count = Encoding.UTF8.GetMaxByteCount(text.Length);
-            if (count <= buffer.Length)
-            {
-                var written = Encoding.UTF8.GetBytes(text, buffer);
-                hash.AppendData(buffer[..written]);
-            }
-            else
-            {
-                hash.AppendData(Encoding.UTF8.GetBytes(text));
-            }
-
-            hash.AppendData([0]);
+            var span = buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length) + 1);
+            var written = Encoding.UTF8.GetBytes(text, span);
+            span[written] = 0;
+            buffer.Advance(written + 1);
         }
 
         public void Element(string name, object? value)
@@ -82,9 +86,14 @@ public static class ContentFingerprint
                 case PrimitiveType primitive:
                     Append(name);
                     Append(primitive.ToString() ?? "");
-                    foreach (var child in primitive.EnumerateElements())
+
+                    // Most primitives have neither id nor extensions; enumerating them anyway costs an allocation each.
+                    if (primitive.ElementId is not null || primitive.TryGetValue("extension", out _))
                     {
-                        Element(child.Key, child.Value);
+                        foreach (var child in primitive.EnumerateElements())
+                        {
+                            Element(child.Key, child.Value);
+                        }
                     }
 
                     return;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace HealthRecord.Sdk.Terminology;
@@ -20,32 +21,84 @@ public static class ClinicalText
             return null;
         }
 
-        var words = new List<string>();
-        var current = new StringBuilder();
-        foreach (var ch in System.Text.Ascii.IsValid(text) ? text : text.Normalize(NormalizationForm.FormKD))
+        // Matching normalises several texts per record: lower-case into one buffer, sort the word ranges,
+        // and allocate only the result.
+        var source = System.Text.Ascii.IsValid(text) ? text : text.Normalize(NormalizationForm.FormKD);
+        var chars = source.Length <= 512 ? stackalloc char[source.Length] : new char[source.Length];
+        Span<(int Start, int Length)> words = source.Length <= 256 ? stackalloc (int, int)[(source.Length / 2) + 1] : new (int, int)[(source.Length / 2) + 1];
+        int count = 0, wordStart = -1, written = 0;
+        foreach (var ch in source)
         {
             if (char.IsLetterOrDigit(ch))
             {
-                current.Append(char.ToLowerInvariant(ch));
+                if (wordStart < 0)
+                {
+                    wordStart = written;
+                }
+
+                chars[written++] = char.ToLowerInvariant(ch);
             }
-            else if (current.Length > 0)
+            else if (ch > '\u007f' && CharUnicodeInfo.GetUnicodeCategory(ch) == UnicodeCategory.NonSpacingMark)
             {
-                words.Add(current.ToString());
-                current.Clear();
+                // An accent split off by the decomposition belongs to its letter: "Hämoglobin" is one word.
+            }
+            else if (wordStart >= 0)
+            {
+                words[count++] = (wordStart, written - wordStart);
+                wordStart = -1;
             }
         }
 
-        if (current.Length > 0)
+        if (wordStart >= 0)
         {
-            words.Add(current.ToString());
+            words[count++] = (wordStart, written - wordStart);
         }
 
-        if (words.Count == 0)
+        if (count == 0)
         {
             return null;
         }
 
-        words.Sort(StringComparer.Ordinal);
-        return string.Join(' ', words.Distinct(StringComparer.Ordinal));
+        var buffer = chars;
+        var ranges = words[..count];
+        if (count == 1)
+        {
+            return new string(buffer.Slice(ranges[0].Start, ranges[0].Length));
+        }
+
+        // Insertion sort: texts have a handful of words.
+        for (var i = 1; i < ranges.Length; i++)
+        {
+            var current = ranges[i];
+            var j = i - 1;
+            while (j >= 0 && buffer.Slice(ranges[j].Start, ranges[j].Length).SequenceCompareTo(buffer.Slice(current.Start, current.Length)) > 0)
+            {
+                ranges[j + 1] = ranges[j];
+                j--;
+            }
+
+            ranges[j + 1] = current;
+        }
+
+        var result = new StringBuilder(source.Length);
+        (int Start, int Length) previous = default;
+        foreach (var (wordAt, length) in ranges)
+        {
+            var word = buffer.Slice(wordAt, length);
+            if (result.Length > 0 && word.SequenceEqual(buffer.Slice(previous.Start, previous.Length)))
+            {
+                continue;
+            }
+
+            if (result.Length > 0)
+            {
+                result.Append(' ');
+            }
+
+            result.Append(word);
+            previous = (wordAt, length);
+        }
+
+        return result.ToString();
     }
 }

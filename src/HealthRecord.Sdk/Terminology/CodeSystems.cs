@@ -165,8 +165,20 @@ public static class CodeSystems
             return null;
         }
 
-        // Sources use few systems: each spelling is normalised once.
-        return Normalized.Count < 4096 ? Normalized.GetOrAdd(system, NormalizeUncached) : NormalizeUncached(system);
+        // Sources use few systems: each spelling is normalised once. The size check runs only on a miss,
+        // because ConcurrentDictionary.Count takes every lock of the dictionary.
+        if (Normalized.TryGetValue(system, out var cached))
+        {
+            return cached;
+        }
+
+        var normalized = NormalizeUncached(system);
+        if (Normalized.Count < 4096)
+        {
+            Normalized.TryAdd(system, normalized);
+        }
+
+        return normalized;
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Normalized = new(StringComparer.Ordinal);

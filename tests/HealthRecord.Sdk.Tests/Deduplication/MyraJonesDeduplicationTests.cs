@@ -57,15 +57,15 @@ public class MyraJonesDeduplicationTests(ITestOutputHelper output)
 
     internal static string Describe(Resource r) => r switch
     {
-        Condition c => Concept(c.Code) + " " + Fhir.ClinicalDates.Of(c)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        Condition c => Concept(c.Code) + " " + HealthRecord.Sdk.Fhir.ClinicalDates.Of(c)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         AllergyIntolerance a => Concept(a.Code),
         MedicationRequest m => Concept(m.Medication as CodeableConcept) + " " + m.AuthoredOn?[..Math.Min(10, m.AuthoredOn.Length)],
         MedicationStatement m => Concept(m.Medication as CodeableConcept),
         Medication m => Concept(m.Code),
-        Immunization i => Concept(i.VaccineCode) + " " + Fhir.ClinicalDates.Of(i)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        Observation o => Concept(o.Code) + " " + Fhir.ClinicalDates.Of(o)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + " " + HealthRecord.Sdk.Merge.ConflictDetector.Display(o.Value),
-        Procedure p => Concept(p.Code) + " " + Fhir.ClinicalDates.Of(p)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-        Encounter e => string.Join("+", e.Type.Select(Concept)) + " " + Fhir.ClinicalDates.Of(e)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        Immunization i => Concept(i.VaccineCode) + " " + HealthRecord.Sdk.Fhir.ClinicalDates.Of(i)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        Observation o => Concept(o.Code) + " " + HealthRecord.Sdk.Fhir.ClinicalDates.Of(o)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + " " + HealthRecord.Sdk.Merge.ConflictDetector.Display(o.Value),
+        Procedure p => Concept(p.Code) + " " + HealthRecord.Sdk.Fhir.ClinicalDates.Of(p)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        Encounter e => string.Join("+", e.Type.Select(Concept)) + " " + HealthRecord.Sdk.Fhir.ClinicalDates.Of(e)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         Practitioner p => ClinicalText.Normalize(p.Name.FirstOrDefault()?.Family + " " + p.Name.FirstOrDefault()?.Given.FirstOrDefault()) ?? "",
         Organization o => ClinicalText.Normalize(o.Name) ?? "",
         _ => "",
