@@ -34,9 +34,10 @@ internal sealed class PatientComparator
         var family = a.Family.Length == 0 || b.Family.Length == 0 ? FieldSpec.Missing : CompareFamily(a.Family, b.Family);
         if (given >= 3 && family >= 2 && a.Given.Length > 0 && b.Given.Length > 0 && a.Family.Length > 0 && b.Family.Length > 0)
         {
-            // Given and family names written the wrong way round in one source.
-            var swappedGiven = Similarity(a.Given[0], b.Family[0], 0.92);
-            var swappedFamily = swappedGiven >= 0.92 ? Similarity(a.Family[0], b.Given[0], 0.92) : 0;
+            // Given and family names written the wrong way round in one source; a family name of several words
+            // ("de la cruz", "slack-smith") written as the given name reads as a given and middle names.
+            var swappedGiven = SwappedSimilarity(b.Family[0], a);
+            var swappedFamily = swappedGiven >= 0.92 ? SwappedSimilarity(a.Family[0], b) : 0;
             if (swappedGiven >= 0.92 && swappedFamily >= 0.92)
             {
                 return (2, 1);
@@ -44,6 +45,13 @@ internal sealed class PatientComparator
         }
 
         return (given, family);
+    }
+
+    /// <summary>How alike <paramref name="family"/> is to the given name of <paramref name="other"/> (its first word, or all its words run together).</summary>
+    private static double SwappedSimilarity(string family, PatientFeatures other)
+    {
+        var best = Similarity(family, other.Given[0], 0.92);
+        return best < 0.92 && other.GivenJoined.Length > other.Given[0].Length ? Math.Max(best, Similarity(family, other.GivenJoined, 0.92)) : best;
     }
 
     private static int CompareGiven(PatientFeatures a, PatientFeatures b)

@@ -45,6 +45,21 @@ public class PatientComparatorTests
         Assert.Equal(1, FieldSpec.Get(p, (int)MatchField.FamilyName));
     }
 
+    [Theory]
+    [InlineData("de la Cruz")]
+    [InlineData("Slack-Smith")]
+    public void Compare_SeveralWordFamilyNameWrittenAsGivenName_CloseNames(string family)
+    {
+        var a = Features(PatientBuilder.Candidate("a", "1", "Katelyn", family, "1999-04-08"));
+        var b = Features(PatientBuilder.Candidate("b", "1", family, "Katelyn", "1999-04-08"));
+
+        var p = PatientComparator.Compare(a, b);
+
+        Assert.Equal(2, FieldSpec.Get(p, (int)MatchField.GivenName));
+        Assert.Equal(1, FieldSpec.Get(p, (int)MatchField.FamilyName));
+        Assert.Equal(p, PatientComparator.Compare(b, a));
+    }
+
     [Fact]
     public void Compare_EmptyPatients_AllMissing() =>
         Assert.Equal(FieldSpec.AllMissing, PatientComparator.Compare(Features(new PatientCandidate("a", "a", new Patient())), Features(new PatientCandidate("b", "b", new Patient()))));
