@@ -120,6 +120,21 @@ public class HealthcareLinkageTests
         Assert.Equal(LinkDecision.Possible, link.Decision);
     }
 
+    [Fact]
+    public async Task LinkAsync_BoyGirlTwinsWithAlikeNames_NeverMerged()
+    {
+        // Fraternal twins named alike (Daniel, Daniela): the names are a close typo apart, the sex differs.
+        PatientCandidate[] twins =
+        [
+            Candidate("clinic", "1", "Daniel", "Okafor", "2012-08-30", AdministrativeGender.Male, "8 Birch Way", "Columbus", "OH", "43004", "614-555-0190"),
+            Candidate("hospital", "1", "Daniela", "Okafor", "2012-08-30", AdministrativeGender.Female, "8 Birch Way", "Columbus", "OH", "43004", "614-555-0190"),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(twins);
+
+        Assert.Equal(2, result.Persons.Count);
+    }
+
     [Theory]
     [InlineData("123-45-6789", "123-45-6798")] // adjacent digits transposed
     [InlineData("123-45-6789", "123-45-6780")] // one digit mistyped in the last digits
