@@ -12,6 +12,17 @@ internal static class FieldSpec
     public const int BirthDateDifferent = 4;
     public const int BirthDateFar = 5;
 
+    /// <summary>SSN: two adjacent digits transposed (a keying error; never the number of a twin).</summary>
+    public const int SsnTransposed = 1;
+
+    /// <summary>SSN: one digit different and at least 100 apart (a keying error; never the number of a twin).</summary>
+    public const int SsnOneDigit = 2;
+
+    /// <summary>SSN: less than 100 apart (a keying error in the last digits, or the next numbers issued: twins, siblings).</summary>
+    public const int SsnNear = 3;
+
+    public const int SsnDifferent = 4;
+
     public static readonly string[][] LevelNames =
     [
         ["exact", "nickname", "close", "similar", "different"],
@@ -23,7 +34,7 @@ internal static class FieldSpec
         ["exact", "one-typo", "different"],
         ["exact", "one-typo", "different"],
         ["exact", "different"],
-        ["exact", "one-typo", "different"],
+        ["exact", "transposed", "one-digit", "near", "different"],
         ["exact", "different"],
         ["exact", "different"],
     ];
@@ -40,7 +51,7 @@ internal static class FieldSpec
         [0.70, 0.03, 0.27],
         [0.60, 0.05, 0.35],
         [0.70, 0.30],
-        [0.96, 0.03, 0.01],
+        [0.96, 0.005, 0.015, 0.01, 0.01],
         [0.97, 0.03],
         [0.97, 0.03],
     ];
@@ -57,7 +68,7 @@ internal static class FieldSpec
         [0.01, 0.02, 0.97],
         [0.0001, 0.0005, 0.9994],
         [0.0001, 0.9999],
-        [0.000001, 0.00001, 0.999989],
+        [0.000001, 0.000001, 0.00001, 0.0001, 0.999888],
         [0.000001, 0.999999],
         [0.000001, 0.999999],
     ];

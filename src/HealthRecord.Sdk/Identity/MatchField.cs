@@ -30,7 +30,7 @@ public enum MatchField
     /// <summary>E-mail address (case-folded): exact, different.</summary>
     Email,
 
-    /// <summary>US Social Security number: exact, one typo, different.</summary>
+    /// <summary>US Social Security number: exact, two adjacent digits transposed, one digit different (100 or more apart), near (less than 100 apart: a typo in the last digits, or consecutive numbers of twins), different.</summary>
     SocialSecurityNumber,
 
     /// <summary>Driver's licence number of the same issuer: exact, different.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using F23.StringSimilarity;
 
 namespace HealthRecord.Sdk.Identity;
@@ -22,7 +23,7 @@ internal sealed class PatientComparator
         p = FieldSpec.Set(p, (int)MatchField.PostalCode, BestTypo(a.PostalCodes, b.PostalCodes));
         p = FieldSpec.Set(p, (int)MatchField.Phone, BestTypo(a.Phones, b.Phones));
         p = FieldSpec.Set(p, (int)MatchField.Email, BestExact(a.Emails, b.Emails));
-        p = FieldSpec.Set(p, (int)MatchField.SocialSecurityNumber, BestTypo(a.Ssns, b.Ssns));
+        p = FieldSpec.Set(p, (int)MatchField.SocialSecurityNumber, CompareSsn(a.Ssns, b.Ssns));
         p = FieldSpec.Set(p, (int)MatchField.DriversLicense, CompareBySystem(a.DriversLicenses, b.DriversLicenses));
         p = FieldSpec.Set(p, (int)MatchField.LocalIdentifier, CompareBySystem(a.LocalIdentifiers, b.LocalIdentifiers));
         return p;
@@ -34,9 +35,10 @@ internal sealed class PatientComparator
         var family = a.Family.Length == 0 || b.Family.Length == 0 ? FieldSpec.Missing : CompareFamily(a.Family, b.Family);
         if (given >= 3 && family >= 2 && a.Given.Length > 0 && b.Given.Length > 0 && a.Family.Length > 0 && b.Family.Length > 0)
         {
-            // Given and family names written the wrong way round in one source.
-            var swappedGiven = Similarity(a.Given[0], b.Family[0], 0.92);
-            var swappedFamily = swappedGiven >= 0.92 ? Similarity(a.Family[0], b.Given[0], 0.92) : 0;
+            // Given and family names written the wrong way round in one source; a family name of several words
+            // ("de la cruz", "slack-smith") written as the given name reads as a given and middle names.
+            var swappedGiven = SwappedSimilarity(b.Family[0], a);
+            var swappedFamily = swappedGiven >= 0.92 ? SwappedSimilarity(a.Family[0], b) : 0;
             if (swappedGiven >= 0.92 && swappedFamily >= 0.92)
             {
                 return (2, 1);
@@ -44,6 +46,13 @@ internal sealed class PatientComparator
         }
 
         return (given, family);
+    }
+
+    /// <summary>How alike <paramref name="family"/> is to the given name of <paramref name="other"/> (its first word, or all its words run together).</summary>
+    private static double SwappedSimilarity(string family, PatientFeatures other)
+    {
+        var best = Similarity(family, other.Given[0], 0.92);
+        return best < 0.92 && other.GivenJoined.Length > other.Given[0].Length ? Math.Max(best, Similarity(family, other.GivenJoined, 0.92)) : best;
     }
 
     private static int CompareGiven(PatientFeatures a, PatientFeatures b)
@@ -193,6 +202,62 @@ internal sealed class PatientComparator
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// SSNs: exact, two adjacent digits transposed, one digit different, near (less than 100 apart), or different. Numbers
+    /// issued together (twins, siblings enumerated at once) are consecutive or close, so <c>near</c> is kept apart from the
+    /// keying errors that two such numbers never show: a transposition, or one wrong digit that puts them 100 or more apart.
+    /// </summary>
+    internal static int CompareSsn(string[] a, string[] b)
+    {
+        if (a.Length == 0 || b.Length == 0)
+        {
+            return FieldSpec.Missing;
+        }
+
+        var best = FieldSpec.SsnDifferent;
+        foreach (var x in a)
+        {
+            foreach (var y in b)
+            {
+                if (x == y)
+                {
+                    return 0;
+                }
+
+                if (x.Length == y.Length)
+                {
+                    best = Math.Min(best, SsnTypo(x, y));
+                }
+            }
+        }
+
+        return best;
+    }
+
+    private static int SsnTypo(string x, string y)
+    {
+        int first = -1, second = -1, count = 0;
+        for (var i = 0; i < x.Length && count <= 2; i++)
+        {
+            if (x[i] != y[i])
+            {
+                (first, second) = ++count == 1 ? (i, -1) : (first, i);
+            }
+        }
+
+        if (count == 2 && second == first + 1 && x[first] == y[second] && x[second] == y[first])
+        {
+            return FieldSpec.SsnTransposed;
+        }
+
+        if (x.Length <= 18 && Math.Abs(long.Parse(x, CultureInfo.InvariantCulture) - long.Parse(y, CultureInfo.InvariantCulture)) < 100)
+        {
+            return FieldSpec.SsnNear;
+        }
+
+        return count == 1 ? FieldSpec.SsnOneDigit : FieldSpec.SsnDifferent;
     }
 
     private static int BestExact(string[] a, string[] b)

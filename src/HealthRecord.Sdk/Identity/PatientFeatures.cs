@@ -21,6 +21,10 @@ internal sealed class PatientFeatures
     /// <summary>Given names (first given of each name first, then middle names), normalised, distinct.</summary>
     public required string[] Given { get; init; }
 
+    /// <summary>All given-name words of the first name run together (<c>de la cruz</c> → <c>delacruz</c>), to recognise a family
+    /// name of several words written as the given name; empty when there is none.</summary>
+    public string GivenJoined { get; init; } = "";
+
     /// <summary>Nickname groups of the first given name.</summary>
     public required int[] GivenGroups { get; init; }
 
@@ -55,6 +59,7 @@ internal sealed class PatientFeatures
         var given = new List<string>();
         var middle = new List<string>();
         var family = new List<string>();
+        var givenJoined = "";
         foreach (var name in OrderedNames(patient))
         {
             var first = true;
@@ -69,6 +74,11 @@ internal sealed class PatientFeatures
                         first = false;
                     }
                 }
+            }
+
+            if (givenJoined.Length == 0 && !first)
+            {
+                givenJoined = string.Concat((name.Given ?? []).Select(g => TextNormalizer.Letters(g ?? "")));
             }
 
             var fam = TextNormalizer.Letters(name.Family ?? "");
@@ -99,6 +109,7 @@ internal sealed class PatientFeatures
         {
             Key = key,
             Given = givenAll,
+            GivenJoined = Cut(givenJoined),
             GivenGroups = givenAll.Length > 0 && nicknames is not null ? nicknames.GroupsOf(givenAll[0]) : [],
             Family = Distinct(family),
             BirthDigits = BirthDigitsOf(patient.BirthDate),

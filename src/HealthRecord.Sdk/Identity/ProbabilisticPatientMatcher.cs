@@ -17,9 +17,10 @@ namespace HealthRecord.Sdk.Identity;
 /// <remarks>
 /// <para>Decisions: a pair scoring at least <see cref="ProbabilisticPatientMatcherOptions.MatchThreshold"/> is a match; at least
 /// <see cref="ProbabilisticPatientMatcherOptions.PossibleThreshold"/>, a possible link, which is submitted for review and never
-/// merged. Safeguards, unless an identifier (SSN, driver's licence, MRN of one system) agrees: a pair whose given name and
+/// merged. Safeguards, unless an identifier agrees (an SSN equal, or with a keying error that the consecutive numbers of
+/// twins never show; a driver's licence or MRN of one system): a pair whose given name and
 /// birth date both differ is no match (relatives sharing a surname, an address and a phone); one whose given names clearly
-/// differ (twins), whose birth dates are ten or more years apart (parent and child of one name), whose given names and birth dates both only look alike
+/// differ (twins), whose sexes differ while the given names are only alike (boy and girl twins: Daniel, Daniela), whose birth dates are ten or more years apart (parent and child of one name), whose given names and birth dates both only look alike
 /// (siblings such as Jon and Joan), or whose identifier of one
 /// system differs while nothing about where they live agrees (namesakes), is at most possible. Relatives, and pairs scoring below
 /// <see cref="ProbabilisticPatientMatcherOptions.ConflictThreshold"/>, never join one person through a chain of other matches.</para>
@@ -382,10 +383,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             var options = owner._options;
             var score = model.Score(pattern);
             var decision = score >= options.MatchThreshold ? LinkDecision.Match : score >= options.PossibleThreshold ? LinkDecision.Possible : LinkDecision.NoMatch;
-            var identifierAgrees = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber) <= 1
+            // SSNs less than 100 apart do not agree here: twins are often given consecutive numbers. Keying errors that
+            // consecutive numbers never show (a transposition, one wrong digit 100 or more apart) do.
+            var ssnLevel = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber);
+            var identifierAgrees = ssnLevel is 0 or FieldSpec.SsnTransposed or FieldSpec.SsnOneDigit
                 || FieldSpec.Get(pattern, (int)MatchField.DriversLicense) == 0
                 || FieldSpec.Get(pattern, (int)MatchField.LocalIdentifier) == 0;
-            var identifierDiffers = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber) == 2
+            var identifierDiffers = ssnLevel == FieldSpec.SsnDifferent
                 || FieldSpec.Get(pattern, (int)MatchField.DriversLicense) == 1
                 || FieldSpec.Get(pattern, (int)MatchField.LocalIdentifier) == 1;
             var placeAgrees = FieldSpec.Get(pattern, (int)MatchField.AddressLine) <= 2
@@ -396,6 +400,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             var givenLevel = FieldSpec.Get(pattern, (int)MatchField.GivenName);
             var givenDiffers = givenLevel == FieldSpec.GivenDifferent;
             var birthLevel = FieldSpec.Get(pattern, (int)MatchField.BirthDate);
+            var sexDiffers = FieldSpec.Get(pattern, (int)MatchField.Sex) == 1;
             var birthDiffers = birthLevel is FieldSpec.BirthDateDifferent or FieldSpec.BirthDateFar;
             string? safeguard = null;
             var relative = !identifierAgrees && givenDiffers && birthDiffers;
@@ -408,6 +413,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             {
                 capped = true;
                 safeguard = "at most possible: given names differ with no shared identifier (a twin or sibling?)";
+            }
+            else if (!identifierAgrees && sexDiffers && givenLevel is > 0 and < FieldSpec.GivenDifferent)
+            {
+                capped = true;
+                safeguard = "at most possible: the sexes differ and the given names are only alike, with no shared identifier (boy and girl twins such as Daniel and Daniela?)";
             }
             else if (!identifierAgrees && birthLevel == FieldSpec.BirthDateFar)
             {

@@ -7,7 +7,9 @@ namespace HealthRecord.Sdk.Tests.Identity;
 
 /// <summary>
 /// FEBRL (Christen, ANU) measured at the default thresholds with no training labels. Published best: FEBRL4 F1 0.9992
-/// (P 1.0000, R 0.9984), FEBRL3 F1 0.9929.
+/// (P 1.0000, R 0.9984), FEBRL3 F1 0.9929. FEBRL4 at the defaults stays below it on purpose: 18 of its true pairs had the
+/// given name and the SSN replaced by unrelated values (twin-shaped), 8 the birth date by one ten or more years away with
+/// a different SSN (parent-and-child-shaped); docs/identity-linking.md lists them.
 /// </summary>
 public class FebrlCorpusTests(ITestOutputHelper output)
 {
@@ -22,19 +24,20 @@ public class FebrlCorpusTests(ITestOutputHelper output)
         var (quality, result) = await RunAsync(Febrl4.Value, new ProbabilisticPatientMatcherOptions(), crossOnly: true, "FEBRL4 defaults");
 
         Assert.True(quality.Precision >= 0.999, quality.ToString());
-        // The given-name safeguard keeps ~25 FEBRL pairs whose given name AND SSN were replaced (twin-shaped) as possible.
-        Assert.True(quality.F1 >= 0.997, quality.ToString());
+        // The twin and parent/child safeguards keep 26 FEBRL pairs possible (twin-shaped: given name and SSN replaced).
+        Assert.True(quality.F1 >= 0.9973, quality.ToString());
         Assert.True(result.Statistics!.ReductionRatio >= 0.9995, result.Statistics.ToString());
         Assert.Empty(result.Warnings);
     }
 
     [CorpusFact]
-    public async Task LinkAsync_Febrl4WithoutGivenNameSafeguard_BeatsPublishedBest()
+    public async Task LinkAsync_Febrl4WithoutGivenNameSafeguard_MatchesPublishedBest()
     {
         var (quality, _) = await RunAsync(Febrl4.Value, new ProbabilisticPatientMatcherOptions { GivenNameSafeguard = false }, crossOnly: true, "FEBRL4 no given-name safeguard");
 
         Assert.True(quality.Precision >= 0.999, quality.ToString());
-        Assert.True(quality.F1 > 0.9992, quality.ToString());
+        // The 8 pairs left are parent/child-shaped (birth dates ten or more years apart, SSNs different or less than 100 apart).
+        Assert.True(quality.F1 > 0.9991, quality.ToString());
     }
 
     [CorpusFact]

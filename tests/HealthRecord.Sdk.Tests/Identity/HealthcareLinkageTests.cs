@@ -99,6 +99,60 @@ public class HealthcareLinkageTests
             l => Assert.Equal(l.Left.EndsWith("/a", StringComparison.Ordinal) || l.Left.EndsWith("/x", StringComparison.Ordinal), l.Right.EndsWith("/x", StringComparison.Ordinal) || l.Right.EndsWith("/a", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("123-45-6788", "123-45-6789")] // consecutive SSNs: one digit apart
+    [InlineData("123-45-6789", "123-45-6790")] // consecutive SSNs across a carry
+    [InlineData("123-45-6789", "987-65-4321")] // unrelated SSNs
+    public async Task LinkAsync_TwinPairAlone_NeverMerged(string? ssnA, string? ssnB)
+    {
+        // Isabella and Myra Jones as twins, one record each: surname, birth date, sex, address and phone agree.
+        PatientCandidate[] twins =
+        [
+            Candidate("clinic", "1", "Isabella", "Jones", "1947-05-01", AdministrativeGender.Female, "1357 Amber Drive", "Beaverton", "OR", "97006", "816-276-6909", ssn: ssnA),
+            Candidate("hospital", "1", "Myra", "Jones", "1947-05-01", AdministrativeGender.Female, "1357 Amber Drive", "Beaverton", "OR", "97006", "(816) 276-6909", ssn: ssnB),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(twins);
+
+        Assert.Equal(2, result.Persons.Count);
+        var link = Assert.Single(result.Links);
+        Assert.Equal(LinkDecision.Possible, link.Decision);
+    }
+
+    [Fact]
+    public async Task LinkAsync_BoyGirlTwinsWithAlikeNames_NeverMerged()
+    {
+        // Fraternal twins named alike (Daniel, Daniela): the names are a close typo apart, the sex differs.
+        PatientCandidate[] twins =
+        [
+            Candidate("clinic", "1", "Daniel", "Okafor", "2012-08-30", AdministrativeGender.Male, "8 Birch Way", "Columbus", "OH", "43004", "614-555-0190"),
+            Candidate("hospital", "1", "Daniela", "Okafor", "2012-08-30", AdministrativeGender.Female, "8 Birch Way", "Columbus", "OH", "43004", "614-555-0190"),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(twins);
+
+        Assert.Equal(2, result.Persons.Count);
+    }
+
+    [Theory]
+    [InlineData("123-45-6789", "123-45-6798")] // adjacent digits transposed
+    [InlineData("123-45-6789", "123-45-6780")] // one digit mistyped in the last digits
+    [InlineData("123-45-6789", "123-48-6789")] // one digit mistyped elsewhere
+    public async Task LinkAsync_GivenNameTypoAndSsnTypo_Linked(string ssnA, string ssnB)
+    {
+        PatientCandidate[] pair =
+        [
+            Candidate("clinic", "1", "Katherine", "Novak", "1975-02-11", AdministrativeGender.Female, "22 River Road", "Albany", "NY", "12207", ssn: ssnA),
+            Candidate("hospital", "1", "Katherien", "Novak", "1975-02-11", AdministrativeGender.Female, "22 River Rd", "Albany", "NY", "12207", ssn: ssnB),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(pair);
+
+        Assert.Single(result.Persons);
+        Assert.Equal(LinkDecision.Match, Assert.Single(result.Links).Decision);
+    }
+
     [Fact]
     public async Task LinkAsync_NamesakeParentAndChild_NeverMerged()
     {

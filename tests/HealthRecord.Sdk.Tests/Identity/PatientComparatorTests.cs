@@ -45,6 +45,39 @@ public class PatientComparatorTests
         Assert.Equal(1, FieldSpec.Get(p, (int)MatchField.FamilyName));
     }
 
+    [Theory]
+    [InlineData("de la Cruz")]
+    [InlineData("Slack-Smith")]
+    public void Compare_SeveralWordFamilyNameWrittenAsGivenName_CloseNames(string family)
+    {
+        var a = Features(PatientBuilder.Candidate("a", "1", "Katelyn", family, "1999-04-08"));
+        var b = Features(PatientBuilder.Candidate("b", "1", family, "Katelyn", "1999-04-08"));
+
+        var p = PatientComparator.Compare(a, b);
+
+        Assert.Equal(2, FieldSpec.Get(p, (int)MatchField.GivenName));
+        Assert.Equal(1, FieldSpec.Get(p, (int)MatchField.FamilyName));
+        Assert.Equal(p, PatientComparator.Compare(b, a));
+    }
+
+    [Theory]
+    [InlineData("123456789", "123456789", "exact")]
+    [InlineData("123456789", "123456798", "transposed")]
+    [InlineData("123456789", "213456789", "transposed")]
+    [InlineData("123456789", "123466789", "one-digit")]
+    [InlineData("123456789", "923456789", "one-digit")]
+    [InlineData("123456788", "123456789", "near")]
+    [InlineData("123456799", "123456800", "near")]
+    [InlineData("123456789", "123456780", "near")]
+    [InlineData("123456789", "123456889", "one-digit")]
+    [InlineData("123456789", "987654321", "different")]
+    [InlineData("123456789", "12345678", "different")]
+    public void CompareSsn_Levels(string a, string b, string level)
+    {
+        Assert.Equal(level, FieldSpec.LevelNames[(int)MatchField.SocialSecurityNumber][PatientComparator.CompareSsn([a], [b])]);
+        Assert.Equal(level, FieldSpec.LevelNames[(int)MatchField.SocialSecurityNumber][PatientComparator.CompareSsn([b], [a])]);
+    }
+
     [Fact]
     public void Compare_EmptyPatients_AllMissing() =>
         Assert.Equal(FieldSpec.AllMissing, PatientComparator.Compare(Features(new PatientCandidate("a", "a", new Patient())), Features(new PatientCandidate("b", "b", new Patient()))));
