@@ -45,6 +45,10 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Rejected records", output, StringComparison.Ordinal);
         Assert.Contains("obs-missing-code", output, StringComparison.Ordinal);
         Assert.Contains(_tmp.File("healthrecord.db"), output, StringComparison.Ordinal);
+        Assert.Contains("Current view (as of ", output, StringComparison.Ordinal);
+        Assert.Matches(@"active problems\s+│\s+5\s+│ Appendicitis; History of appendectomy; Hypertension; Polyp of colon; Recurrent rectal polyp", output);
+        Assert.Matches(@"active medications\s+│\s+3\s+│", output);
+        Assert.Matches(@"allergies\s+│\s+0\s+│ \(none\)", output);
     }
 
     [Fact]
@@ -63,6 +67,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(311 + 1, lines.Length);
         Assert.Contains(lines, l => l.Contains(",merged,", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains(",rejected,", StringComparison.Ordinal));
+        Assert.Contains("Current view (as of ", output, StringComparison.Ordinal);
 
         var (historyExit, history) = await RunAsync("history", "--store", $"sqlite:{_tmp.File("s.db")}");
         Assert.Equal(CliApp.Success, historyExit);

@@ -4,6 +4,7 @@ using HealthRecord.Sdk.DependencyInjection;
 using HealthRecord.Sdk.Merge;
 using HealthRecord.Sdk.Sources;
 using HealthRecord.Sdk.TestSupport;
+using HealthRecord.Sdk.Views;
 using Hl7.Fhir.Model;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,6 +45,8 @@ public sealed class ReadmeExampleTests : IDisposable
         var ehr = Assert.Single(result.Ehrs);
         Assert.Equal(1, ehr.Version);
         Assert.Single(ehr.Conflicts);
+        var now = EhrCurrentView.Of(ehr);
+        Assert.Equal((5, 3, 0), (now.Problems.Count, now.Medications.Count, now.Allergies.Count));
 
         var consentPath = _tmp.Write("consent.json", $$$"""
             {"resourceType":"Consent","id":"c","status":"active",

@@ -2,6 +2,7 @@ using HealthRecord.Sdk.Aggregation;
 using HealthRecord.Sdk.Export;
 using HealthRecord.Sdk.Model;
 using HealthRecord.Sdk.Sources;
+using HealthRecord.Sdk.Views;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
 using Spectre.Console;
@@ -136,6 +137,8 @@ internal sealed class AggregationRunner(IAnsiConsole console)
 
                 console.Write(conflicts);
             }
+
+            PrintCurrentView(EhrCurrentView.Of(ehr));
         }
 
         var rejectedRows = result.Lineage.Where(l => l.Action == LineageAction.Rejected).ToList();
@@ -173,6 +176,24 @@ internal sealed class AggregationRunner(IAnsiConsole console)
                 console.MarkupLineInterpolated($"  … and {notable.Count - 10} more.");
             }
         }
+    }
+
+    /// <summary>The active problems, medications and allergies (rules: docs/current-view.md), at most a few names each.</summary>
+    private void PrintCurrentView(EhrCurrentView view)
+    {
+        const int Shown = 8;
+        var asOf = view.AsOf is { } t ? t.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "?";
+        var table = new Table().Title($"Current view (as of {asOf})").AddColumns("list", "entries", "names");
+        void Row(string list, IReadOnlyList<CurrentViewItem> items)
+        {
+            var names = string.Join("; ", items.Take(Shown).Select(i => i.Display)) + (items.Count > Shown ? $"; … and {items.Count - Shown} more" : "");
+            table.AddRow(list, items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(items.Count == 0 ? "(none)" : names));
+        }
+
+        Row("active problems", view.Problems);
+        Row("active medications", view.Medications);
+        Row("allergies", view.Allergies);
+        console.Write(table);
     }
 
     /// <summary>A location for display: relative to the working folder when it is under it.</summary>
