@@ -318,7 +318,9 @@ internal sealed class PatientComparator
             return 1.0;
         }
 
-        return x.Length == 0 || y.Length == 0 || UpperBound(x, y) < floor ? 0 : JaroWinkler.Similarity(x, y);
+        // The bound is computed in another order than the comparator's own arithmetic: a small margin keeps
+        // a pair whose similarity is exactly the floor from being cut by rounding.
+        return x.Length == 0 || y.Length == 0 || UpperBound(x, y) < floor - 1e-9 ? 0 : JaroWinkler.Similarity(x, y);
     }
 
     /// <summary>An upper bound of Jaro–Winkler: Jaro matches are at most the shared characters, transpositions only lower it.</summary>

@@ -100,6 +100,8 @@ public class PatientComparatorTests
     public void Similarity_WithFloor_SameAsJaroWinklerWheneverItCouldReachTheFloor()
     {
         var jw = new F23.StringSimilarity.JaroWinkler();
+        // ("aab", "a", 0.8) is exactly at the floor: the bound must not lose it to rounding.
+        Assert.Equal(new F23.StringSimilarity.JaroWinkler().Similarity("aab", "a"), PatientComparator.Similarity("aab", "a", 0.8));
         var word = Gen.String[Gen.Char["abcdehilmnorst"], 0, 12];
         Gen.Select(word, word, Gen.OneOf<double>(0.8, 0.9, 0.92)).Sample((x, y, floor) =>
         {
