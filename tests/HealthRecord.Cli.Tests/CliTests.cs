@@ -94,6 +94,36 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Overrides_NeverMerge_SplitsTheRecordInTheNextAggregate()
+    {
+        var store = $"sqlite:{_tmp.File("s.db")}";
+        var args = new List<string> { "aggregate" };
+        args.AddRange(SampleSourceArgs());
+        args.AddRange(["--out", _tmp.File("before.json"), "--lineage", _tmp.File("before.csv"), "--store", store]);
+        Assert.Equal(CliApp.Success, (await RunAsync([.. args])).Exit);
+        var merged = (await File.ReadAllLinesAsync(_tmp.File("before.csv"))).Skip(1).Select(l => l.Split(','))
+            .Where(c => c[4] == "merged" && c[3].StartsWith("Condition/", StringComparison.Ordinal))
+            .GroupBy(c => c[3]).First();
+        var keys = merged.Select(c => $"{c[1]}:{c[2]}").ToList();
+
+        var (exit, output) = await RunAsync("overrides", "--store", store, "--never-merge", string.Join(',', keys), "--reason", "two episodes");
+        Assert.Equal(CliApp.Success, exit);
+        Assert.Contains("never merge", output, StringComparison.Ordinal);
+        Assert.Contains("1 decisions.", output, StringComparison.Ordinal);
+
+        args[^3] = _tmp.File("after.csv");
+        args[^5] = _tmp.File("after.json");
+        Assert.Equal(CliApp.Success, (await RunAsync([.. args])).Exit);
+        var after = (await File.ReadAllLinesAsync(_tmp.File("after.csv"))).Skip(1).Select(l => l.Split(',')).ToList();
+        var ehrRecords = keys.Select(k => after.Single(c => $"{c[1]}:{c[2]}" == k)[3]).ToList();
+        Assert.Equal(keys.Count, ehrRecords.Distinct().Count());
+
+        var (removeExit, removed) = await RunAsync("overrides", "--store", store, "--remove", "--never-merge", string.Join(',', keys));
+        Assert.Equal(CliApp.Success, removeExit);
+        Assert.Contains("0 decisions.", removed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Link_WritesContractColumns()
     {
         var args = new List<string> { "link" };
@@ -161,6 +191,8 @@ public sealed class CliTests : IDisposable
     [InlineData("aggregate", "--source", "nameonly")]
     [InlineData("aggregate", "--source", "a=x", "--source", "a=y")]
     [InlineData("history")]
+    [InlineData("overrides", "--store", "sqlite:x.db", "--never-merge", "a:Condition/1")]
+    [InlineData("overrides", "--store", "sqlite:x.db", "--remove")]
     [InlineData("explain", "--ehr", "missing.json", "--record", "Patient/x")]
     [InlineData("aggregate", "--source", "a=x", "--store", "oracle:db")]
     [InlineData("nonsense")]

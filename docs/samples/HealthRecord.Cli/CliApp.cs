@@ -68,6 +68,9 @@ public static class CliApp
                 .WithDescription("Consent-filtered disclosure of an EHR for a recipient and purpose of use, with its AuditEvents.");
             config.AddCommand<HistoryCommand>("history")
                 .WithDescription("Lists the persons and versions in a store.");
+            config.AddCommand<OverridesCommand>("overrides")
+                .WithDescription("Lists or changes reviewers' merge decisions in a store (never merge / always merge), which every later aggregate into it honours.")
+                .WithExample("overrides", "--store", "sqlite:ehr.db", "--never-merge", "clinic:Condition/1,hospital:Condition/7", "--reason", "two episodes");
         });
         return await app.RunAsync(args, cancellationToken).ConfigureAwait(false);
     }

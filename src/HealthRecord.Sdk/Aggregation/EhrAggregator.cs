@@ -31,6 +31,7 @@ public sealed class EhrAggregator : IEhrAggregator
     private readonly ILogger<EhrAggregator> _logger;
     private readonly ExactDuplicateMatcher _exact = new();
     private readonly ClinicalRecordMatcher _clinical;
+    private readonly IMergeReview? _mergeReview;
 
     /// <summary>Creates the aggregator. Hosts get it from DI (<c>AddHealthRecord</c>).</summary>
     /// <param name="adapters">Source adapters; the file-system adapter is asked last.</param>
@@ -41,6 +42,7 @@ public sealed class EhrAggregator : IEhrAggregator
     /// <param name="options">SDK options.</param>
     /// <param name="mergeOptions">Merge policies.</param>
     /// <param name="logger">The logger.</param>
+    /// <param name="mergeReview">Manual merge decisions honoured by every aggregation (none when not given).</param>
     public EhrAggregator(
         IEnumerable<IEmrSourceAdapter> adapters,
         IEnumerable<IValidator<Resource>> validators,
@@ -49,7 +51,8 @@ public sealed class EhrAggregator : IEhrAggregator
         IEhrStore store,
         IOptions<HealthRecordOptions> options,
         IOptions<MergeOptions> mergeOptions,
-        ILogger<EhrAggregator>? logger = null)
+        ILogger<EhrAggregator>? logger = null,
+        IMergeReview? mergeReview = null)
     {
         ArgumentNullException.ThrowIfNull(adapters);
         ArgumentNullException.ThrowIfNull(validators);
@@ -67,6 +70,7 @@ public sealed class EhrAggregator : IEhrAggregator
         _options = options.Value;
         _merge = mergeOptions.Value;
         _logger = logger ?? NullLogger<EhrAggregator>.Instance;
+        _mergeReview = mergeReview;
     }
 
     /// <inheritdoc />
@@ -153,11 +157,12 @@ public sealed class EhrAggregator : IEhrAggregator
             await ContinueStoredPersonsAsync(persons, nodes, cancellationToken).ConfigureAwait(false);
         }
 
+        var overrides = await ClusterOverridesAsync(keepApart, issues, cancellationToken).ConfigureAwait(false);
         for (var p = 0; p < persons.Count; p++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report(new AggregationProgress("merge", p, persons.Count, persons[p].PersonId));
-            var ehr = BuildEhr(persons[p], p, nodes, policy, keepApart);
+            var ehr = BuildEhr(persons[p], p, nodes, policy, overrides);
             if (save)
             {
                 progress?.Report(new AggregationProgress("save", p, persons.Count, persons[p].PersonId));
@@ -571,7 +576,7 @@ public sealed class EhrAggregator : IEhrAggregator
         return persons;
     }
 
-    private EhrAggregate BuildEhr(PersonSlot person, int personIndex, List<RecordNode> nodes, IMergePolicy? policyOverride, IReadOnlyList<IReadOnlyCollection<string>> keepApart)
+    private EhrAggregate BuildEhr(PersonSlot person, int personIndex, List<RecordNode> nodes, IMergePolicy? policyOverride, ClusterOverrides overrides)
     {
         using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.build_ehr");
         var members = nodes.Where(n => n.Persons.Contains(personIndex)).ToList();
@@ -609,7 +614,7 @@ public sealed class EhrAggregator : IEhrAggregator
                 rr => rr.Reference is { } text && TryParseNode(text, out var t) ? nodes[t].Resource : null)).ToList();
             var matcher = MatcherFor(type);
             var clusters = policy.CombinesDuplicates
-                ? DuplicateClusterer.Cluster(candidates, matcher, _options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(_logger, type, size, cut), keepApart)
+                ? DuplicateClusterer.Cluster(candidates, matcher, _options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(_logger, type, size, cut), overrides.KeepApart, overrides.KeepTogether)
                 : new ClusterResult(list.Select((_, i) => (IReadOnlyList<int>)[i]).ToList(), []);
             foreach (var cluster in clusters.Clusters)
             {
@@ -699,6 +704,30 @@ public sealed class EhrAggregator : IEhrAggregator
             AsOf = asOf,
         };
     }
+
+    // Split requests of this run plus the reviewers' standing decisions (IMergeReview).
+    private async Task<ClusterOverrides> ClusterOverridesAsync(IReadOnlyList<IReadOnlyCollection<string>> keepApart, List<EhrIssue> issues, CancellationToken cancellationToken)
+    {
+        var decisions = _mergeReview is null ? [] : await _mergeReview.GetOverridesAsync(cancellationToken).ConfigureAwait(false);
+        var apart = keepApart.Concat(decisions.Where(d => d.Kind == MergeOverrideKind.NeverMerge).Select(d => (IReadOnlyCollection<string>)d.Records)).ToList();
+        var together = new List<(IReadOnlyCollection<string>, string)>();
+        foreach (var d in decisions.Where(d => d.Kind == MergeOverrideKind.AlwaysMerge))
+        {
+            var types = d.Records.Select(k => MergeOverride.TryParseKey(k, out _, out var type) ? type : "").Distinct(StringComparer.Ordinal).ToList();
+            if (types.Count > 1)
+            {
+                issues.Add(new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidConfiguration, "", string.Join(", ", d.Records),
+                    $"An always-merge decision names records of different types ({string.Join(", ", types)}); one EHR record has one type, so it is not applied."));
+                continue;
+            }
+
+            together.Add((d.Records, "always merge (manual decision)" + (d.Reason is null ? "" : ": " + d.Reason)));
+        }
+
+        return new ClusterOverrides(apart, together);
+    }
+
+    private sealed record ClusterOverrides(IReadOnlyList<IReadOnlyCollection<string>> KeepApart, IReadOnlyList<(IReadOnlyCollection<string> Keys, string Reason)> KeepTogether);
 
     private static MergeResult Combine(string type, int[] clusterNodes, List<RecordNode> nodes, IReadOnlyDictionary<string, int> ranks, IMergePolicy policy)
     {

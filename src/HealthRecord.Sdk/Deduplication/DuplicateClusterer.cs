@@ -9,15 +9,19 @@ namespace HealthRecord.Sdk.Deduplication;
 /// </summary>
 internal static class DuplicateClusterer
 {
+    /// <summary>The rule name of a join a reviewer asked for (<see cref="IMergeReview"/>).</summary>
+    public const string ManualMergeRule = "manual-merge";
+
     /// <summary>Clusters the candidates.</summary>
     /// <param name="candidates">Records of one type and one person, in canonical order.</param>
     /// <param name="matcher">The matcher for the type.</param>
     /// <param name="maxBlockSize">The largest block compared pairwise.</param>
     /// <param name="onOversizedBlock">Told about blocks that were cut.</param>
     /// <param name="keepApart">Groups of candidate keys (<c>source:Type/id</c>) of which no two may end in one cluster.</param>
+    /// <param name="keepTogether">Groups of candidate keys a reviewer joined (each with its reason), joined before any matching; <paramref name="keepApart"/> still wins.</param>
     /// <returns>Clusters (lists of candidate indexes, ascending), ordered by their first index, and the matched pairs.</returns>
     public static ClusterResult Cluster(IReadOnlyList<MatchCandidate> candidates, IRecordMatcher matcher, int maxBlockSize, Action<int, int>? onOversizedBlock = null,
-        IReadOnlyCollection<IReadOnlyCollection<string>>? keepApart = null)
+        IReadOnlyCollection<IReadOnlyCollection<string>>? keepApart = null, IReadOnlyCollection<(IReadOnlyCollection<string> Keys, string Reason)>? keepTogether = null)
     {
         var n = candidates.Count;
         var parent = new int[n];
@@ -29,6 +33,25 @@ internal static class DuplicateClusterer
 
         var constraint = matcher as IClusterConstraint;
         var splitGroupsOf = SplitGroups(candidates, keepApart);
+
+        var matches = new List<MatchedPair>();
+        if (keepTogether is { Count: > 0 })
+        {
+            // Manual joins first, in a canonical order of groups, so they never depend on the order they were recorded in.
+            var indexByKey = IndexByKey(candidates);
+            foreach (var (keys, reason) in keepTogether.OrderBy(g => string.Join('\u001f', g.Keys.Order(StringComparer.Ordinal)), StringComparer.Ordinal))
+            {
+                var members = keys.Select(k => indexByKey.TryGetValue(k, out var i) ? i : -1).Where(i => i >= 0).Distinct().Order().ToList();
+                for (var m = 1; m < members.Count; m++)
+                {
+                    var (i, j) = (members[0], members[m]);
+                    if (Find(parent, i) != Find(parent, j) && SplitAllows(i, j))
+                    {
+                        Join(i, j, new RecordMatch(true, 1.0, ManualMergeRule, reason));
+                    }
+                }
+            }
+        }
 
         var blocks = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var keyOrder = new List<string>();
@@ -49,7 +72,6 @@ internal static class DuplicateClusterer
 
         keyOrder.Sort(StringComparer.Ordinal);
         var compared = new HashSet<(int, int)>();
-        var matches = new List<MatchedPair>();
         foreach (var key in keyOrder)
         {
             var members = blocks[key];
@@ -97,20 +119,37 @@ internal static class DuplicateClusterer
                     }
 
                     var decision = matcher.Compare(candidates[i], candidates[j]);
-                    if (decision.IsMatch && CanJoin(i, j))
+                    if (decision.IsMatch && SplitAllows(i, j) && ConstraintAllows(i, j))
                     {
-                        var (root, other) = Union(parent, i, j);
-                        var joined = memberLists[root] ?? [root];
-                        joined.AddRange(memberLists[other] ?? [other]);
-                        memberLists[root] = joined;
-                        memberLists[other] = null;
-                        matches.Add(new MatchedPair(i, j, decision));
+                        Join(i, j, decision);
                     }
                 }
             }
         }
 
-        bool CanJoin(int i, int j)
+        void Join(int i, int j, RecordMatch decision)
+        {
+            var (root, other) = Union(parent, i, j);
+            var joined = memberLists[root] ?? [root];
+            joined.AddRange(memberLists[other] ?? [other]);
+            memberLists[root] = joined;
+            memberLists[other] = null;
+            matches.Add(new MatchedPair(i, j, decision));
+        }
+
+        bool ConstraintAllows(int i, int j)
+        {
+            if (constraint is null)
+            {
+                return true;
+            }
+
+            var left = memberLists[Find(parent, i)] ?? [Find(parent, i)];
+            var right = memberLists[Find(parent, j)] ?? [Find(parent, j)];
+            return constraint.CanJoin(left.Select(x => candidates[x]).ToList(), right.Select(x => candidates[x]).ToList());
+        }
+
+        bool SplitAllows(int i, int j)
         {
             var left = memberLists[Find(parent, i)] ?? [Find(parent, i)];
             var right = memberLists[Find(parent, j)] ?? [Find(parent, j)];
@@ -131,7 +170,7 @@ internal static class DuplicateClusterer
                 }
             }
 
-            return constraint is null || constraint.CanJoin(left.Select(x => candidates[x]).ToList(), right.Select(x => candidates[x]).ToList());
+            return true;
         }
 
         var groups = new SortedDictionary<int, List<int>>();
@@ -167,6 +206,17 @@ internal static class DuplicateClusterer
         return false;
     }
 
+    private static Dictionary<string, int> IndexByKey(IReadOnlyList<MatchCandidate> candidates)
+    {
+        var indexByKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            indexByKey.TryAdd(candidates[i].Key, i);
+        }
+
+        return indexByKey;
+    }
+
     private static int Find(int[] parent, int i)
     {
         while (parent[i] != i)
@@ -200,12 +250,7 @@ internal static class DuplicateClusterer
             return null;
         }
 
-        var indexByKey = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < candidates.Count; i++)
-        {
-            indexByKey.TryAdd(candidates[i].Key, i);
-        }
-
+        var indexByKey = IndexByKey(candidates);
         var result = new Dictionary<int, HashSet<int>>();
         var g = 0;
         foreach (var group in keepApart)

@@ -55,6 +55,7 @@ public static class HealthRecordServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, NdjsonExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecordMatcher, ClinicalRecordMatcher>());
         services.TryAddSingleton<ILinkReview, InMemoryLinkReview>();
+        services.TryAddSingleton<IMergeReview, InMemoryMergeReview>();
         services.TryAddSingleton<IPatientMatcher, ProbabilisticPatientMatcher>();
         services.TryAddSingleton<IEhrStore>(sp => new InMemoryEhrStore(sp.GetService<TimeProvider>()));
         services.TryAddSingleton<IEhrAggregator, EhrAggregator>();

@@ -1,0 +1,156 @@
+using System.Globalization;
+using HealthRecord.Sdk.Deduplication;
+using HealthRecord.Sdk.Errors;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace HealthRecord.Sdk.Sqlite;
+
+/// <summary>
+/// Keeps reviewers' merge decisions (<see cref="IMergeReview"/>) in the store's SQLite file, so "never merge
+/// these" and "always merge these" hold for every later aggregation, in this process and the next.
+/// </summary>
+/// <remarks>Thread-safe: each operation opens its own pooled connection. Registered by <c>UseSqliteStore</c>.</remarks>
+public sealed class SqliteMergeReview : IMergeReview
+{
+    private const char KeySeparator = '\u001f';
+    private readonly SqliteEhrStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialised;
+
+    /// <summary>Creates the review store (its table is created on first use).</summary>
+    /// <param name="options">The store options (the same file as the EHR store).</param>
+    /// <param name="timeProvider">The clock for when a decision was recorded.</param>
+    public SqliteMergeReview(IOptions<SqliteEhrStoreOptions> options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Creates the review store for a connection string.</summary>
+    /// <param name="connectionString">E.g. <c>Data Source=ehr.db</c>.</param>
+    public SqliteMergeReview(string connectionString)
+        : this(Options.Create(new SqliteEhrStoreOptions { ConnectionString = connectionString }))
+    {
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<MergeOverride>> GetOverridesAsync(CancellationToken cancellationToken = default)
+    {
+        var result = new List<MergeOverride>();
+        await RunAsync(
+            async connection =>
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = "SELECT kind, records, reason FROM ehr_merge_overrides ORDER BY seq";
+                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (Enum.TryParse<MergeOverrideKind>(reader.GetString(0), out var kind))
+                    {
+                        result.Add(new MergeOverride(kind, reader.GetString(1).Split(KeySeparator), reader.IsDBNull(2) ? null : reader.GetString(2)));
+                    }
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AddAsync(MergeOverride decision, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        decision = MergeOverride.Create(decision.Kind, decision.Records, decision.Reason);
+        await RunAsync(
+            async connection =>
+            {
+                using var tx = connection.BeginTransaction(deferred: false);
+                await DeleteAsync(connection, tx, decision, cancellationToken).ConfigureAwait(false);
+                using var insert = connection.CreateCommand();
+                insert.Transaction = tx;
+                insert.CommandText = "INSERT INTO ehr_merge_overrides (kind, records, reason, recorded_at) VALUES ($kind, $records, $reason, $at)";
+                insert.Parameters.AddWithValue("$kind", decision.Kind.ToString());
+                insert.Parameters.AddWithValue("$records", string.Join(KeySeparator, decision.Records));
+                insert.Parameters.AddWithValue("$reason", (object?)decision.Reason ?? DBNull.Value);
+                insert.Parameters.AddWithValue("$at", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> RemoveAsync(MergeOverride decision, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        decision = MergeOverride.Create(decision.Kind, decision.Records, decision.Reason);
+        var removed = 0;
+        await RunAsync(async connection => removed = await DeleteAsync(connection, null, decision, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return removed > 0;
+    }
+
+    private static async Task<int> DeleteAsync(SqliteConnection connection, SqliteTransaction? tx, MergeOverride decision, CancellationToken cancellationToken)
+    {
+        using var delete = connection.CreateCommand();
+        delete.Transaction = tx;
+        delete.CommandText = "DELETE FROM ehr_merge_overrides WHERE kind = $kind AND records = $records";
+        delete.Parameters.AddWithValue("$kind", decision.Kind.ToString());
+        delete.Parameters.AddWithValue("$records", string.Join(KeySeparator, decision.Records));
+        return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(Func<SqliteConnection, Task> work, CancellationToken cancellationToken)
+    {
+        var builder = new SqliteConnectionStringBuilder(_options.ConnectionString)
+        {
+            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
+        };
+        try
+        {
+            using var connection = new SqliteConnection(builder.ToString());
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await InitialiseAsync(connection, cancellationToken).ConfigureAwait(false);
+            await work(connection).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw new EhrStoreException($"The merge decisions in {builder.DataSource} could not be read or written: {ex.Message}", ex);
+        }
+    }
+
+    private async Task InitialiseAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        if (_initialised)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_initialised)
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = """
+                    PRAGMA journal_mode = WAL;
+                    CREATE TABLE IF NOT EXISTS ehr_merge_overrides (
+                        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind         TEXT    NOT NULL,
+                        records      TEXT    NOT NULL,
+                        reason       TEXT,
+                        recorded_at  TEXT    NOT NULL,
+                        UNIQUE (kind, records)
+                    );
+                    """;
+                await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                _initialised = true;
+            }
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+}
