@@ -655,7 +655,7 @@ public sealed class EhrAggregator : IEhrAggregator
         }
 
         var asOf = accepted.Select(n => ClinicalDates.LastUpdated(n.Resource!) ?? ClinicalDates.Of(n.Resource!)).Where(d => d is not null).DefaultIfEmpty().Max();
-        conflicts.Sort((a, b) => string.CompareOrdinal($"{a.EhrResource}\u001f{a.Element}", $"{b.EhrResource}\u001f{b.Element}"));
+        conflicts.Sort(static (a, b) => CompareFields(a.EhrResource, b.EhrResource, a.Element, b.Element));
         var records = new List<EhrRecord>();
         var provenance = new List<Provenance>();
         Patient? golden = null;
@@ -686,9 +686,10 @@ public sealed class EhrAggregator : IEhrAggregator
             issues.Add(new EhrIssue(IssueSeverity.Error, n.Rejection.Code, n.Record.SourceName, n.Record.Location, n.Rejection.Reason));
         }
 
-        records.Sort((a, b) => string.CompareOrdinal(a.Reference, b.Reference));
-        provenance.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
-        lineage.Sort((a, b) => string.CompareOrdinal($"{a.SourceName}\u001f{a.SourceResource}\u001f{a.EhrResource}", $"{b.SourceName}\u001f{b.SourceResource}\u001f{b.EhrResource}"));
+        // Sort keys are compared field by field: building them in the comparer allocated two strings per comparison.
+        records.Sort(static (a, b) => CompareFields(a.Resource.TypeName, b.Resource.TypeName, a.Resource.Id, b.Resource.Id));
+        provenance.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        lineage.Sort(static (a, b) => CompareFields(a.SourceName, b.SourceName, a.SourceResource, b.SourceResource, a.EhrResource ?? "", b.EhrResource ?? ""));
 
         return new EhrAggregate
         {
@@ -728,6 +729,17 @@ public sealed class EhrAggregator : IEhrAggregator
     }
 
     private sealed record ClusterOverrides(IReadOnlyList<IReadOnlyCollection<string>> KeepApart, IReadOnlyList<(IReadOnlyCollection<string> Keys, string Reason)> KeepTogether);
+
+    private static int CompareFields(string? a1, string? b1, string? a2, string? b2, string? a3 = null, string? b3 = null)
+    {
+        var c = string.CompareOrdinal(a1, b1);
+        if (c == 0)
+        {
+            c = string.CompareOrdinal(a2, b2);
+        }
+
+        return c == 0 ? string.CompareOrdinal(a3, b3) : c;
+    }
 
     private static MergeResult Combine(string type, int[] clusterNodes, List<RecordNode> nodes, IReadOnlyDictionary<string, int> ranks, IMergePolicy policy)
     {

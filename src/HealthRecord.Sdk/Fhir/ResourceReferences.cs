@@ -11,50 +11,57 @@ public static class ResourceReferences
     public static IEnumerable<(string Element, ResourceReference Reference)> Enumerate(Base root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        var stack = new Stack<(string, Base)>();
-        stack.Push(("", root));
-        var buffer = new List<(string, Base)>();
-        while (stack.Count > 0)
+        var found = new List<(string, ResourceReference)>();
+        Collect("", root, found);
+        return found;
+    }
+
+    // Depth-first in document order. Primitives hold no references (their extensions are not followed), and
+    // neither do the data types below unless an extension is present, so those subtrees are not walked:
+    // Firely allocates an enumerator and a dictionary for every node it enumerates.
+    private static void Collect(string name, Base node, List<(string, ResourceReference)> found)
+    {
+        if (node is ResourceReference reference)
         {
-            var (name, node) = stack.Pop();
-            if (node is ResourceReference reference)
-            {
-                yield return (name, reference);
-            }
+            found.Add((name, reference));
+        }
 
-            if (node is PrimitiveType)
-            {
-                continue;
-            }
+        if (node is PrimitiveType || HoldsNoReference(node))
+        {
+            return;
+        }
 
-            buffer.Clear();
-            foreach (var child in node.EnumerateElements())
+        foreach (var child in node.EnumerateElements())
+        {
+            switch (child.Value)
             {
-                switch (child.Value)
-                {
-                    case Base b:
-                        buffer.Add((child.Key, b));
-                        break;
-                    case System.Collections.IEnumerable list and not string:
-                        foreach (var item in list)
+                case Base b:
+                    Collect(child.Key, b, found);
+                    break;
+                case System.Collections.IEnumerable list and not string:
+                    foreach (var item in list)
+                    {
+                        if (item is Base ib)
                         {
-                            if (item is Base ib)
-                            {
-                                buffer.Add((child.Key, ib));
-                            }
+                            Collect(child.Key, ib, found);
                         }
+                    }
 
-                        break;
-                }
-            }
-
-            // Push in reverse so the walk visits elements in document order.
-            for (var i = buffer.Count - 1; i >= 0; i--)
-            {
-                stack.Push(buffer[i]);
+                    break;
             }
         }
     }
+
+    private static bool HoldsNoReference(Base node) => node switch
+    {
+        Coding or Quantity or Period or Narrative => !HasExtension(node),
+        CodeableConcept cc => !HasExtension(cc) && cc.Coding.TrueForAll(c => !HasExtension(c)),
+        Meta meta => !HasExtension(meta) && meta.Security.TrueForAll(c => !HasExtension(c)) && meta.Tag.TrueForAll(c => !HasExtension(c)),
+        _ => false,
+    };
+
+    // TryGetValue does not create the extension list, unlike the Extension property.
+    private static bool HasExtension(Base node) => node.TryGetValue("extension", out _) || node.TryGetValue("modifierExtension", out _);
 
     /// <summary>Splits a reference string into type and id when it has the <c>[base/]Type/id[/_history/v]</c> form.</summary>
     /// <param name="reference">The reference text.</param>

@@ -21,8 +21,27 @@ public static class EhrIds
     public static string From(params string[] parts)
     {
         ArgumentNullException.ThrowIfNull(parts);
+        // The parts joined by U+001F, encoded once into a stack buffer when small (ids are made for every record).
+        var length = Math.Max(0, parts.Length - 1);
+        foreach (var part in parts)
+        {
+            length += Encoding.UTF8.GetMaxByteCount(part?.Length ?? 0);
+        }
+
+        var buffer = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        var written = 0;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (i > 0)
+            {
+                buffer[written++] = 0x1F;
+            }
+
+            written += Encoding.UTF8.GetBytes(parts[i] ?? "", buffer[written..]);
+        }
+
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f', parts)), digest);
+        SHA256.HashData(buffer[..written], digest);
         var bytes = digest[..16];
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8 (custom, name-based)
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 9562 variant

@@ -8,6 +8,7 @@ namespace HealthRecord.Sdk.Sources;
 public sealed class SourceDocument
 {
     private readonly Func<CancellationToken, ValueTask<Stream>> _open;
+    private ReadOnlyMemory<byte>? _content;
 
     /// <summary>Creates a document.</summary>
     /// <param name="sourceName">The source name.</param>
@@ -59,6 +60,12 @@ public sealed class SourceDocument
     public async Task<ReadOnlyMemory<byte>> ReadAllBytesAsync(long maxBytes, CancellationToken cancellationToken = default)
     {
         EnsureWithin(maxBytes);
+        if (_content is { } inMemory)
+        {
+            // Already in memory: hand it over as it is rather than copy it (documents are often large).
+            return inMemory;
+        }
+
         var stream = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
@@ -108,7 +115,12 @@ public sealed class SourceDocument
     /// <param name="content">The content.</param>
     /// <returns>The document.</returns>
     public static SourceDocument FromBytes(string sourceName, string documentId, ReadOnlyMemory<byte> content) =>
-        new(sourceName, documentId, _ => ValueTask.FromResult<Stream>(new MemoryStream(content.ToArray(), writable: false)), content.Length);
+        new(sourceName, documentId, _ => ValueTask.FromResult(StreamOver(content)), content.Length) { _content = content };
+
+    private static Stream StreamOver(ReadOnlyMemory<byte> content) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
 
     /// <inheritdoc />
     public override string ToString() => $"{SourceName}:{DocumentId}";
