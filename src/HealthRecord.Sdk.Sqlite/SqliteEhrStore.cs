@@ -20,10 +20,8 @@ namespace HealthRecord.Sdk.Sqlite;
 public sealed class SqliteEhrStore : IEhrStore
 {
     private const int SchemaVersion = 1;
-    private readonly SqliteEhrStoreOptions _options;
+    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialised;
 
     /// <summary>Creates the store (the file and schema are created on first use).</summary>
     /// <param name="options">The options.</param>
@@ -31,7 +29,7 @@ public sealed class SqliteEhrStore : IEhrStore
     public SqliteEhrStore(IOptions<SqliteEhrStoreOptions> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
+        _database = new SqliteDatabase(options.Value, InitialiseAsync);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -44,7 +42,7 @@ public sealed class SqliteEhrStore : IEhrStore
     }
 
     /// <summary>The database file, as the connection string names it.</summary>
-    public string DataSource => new SqliteConnectionStringBuilder(_options.ConnectionString).DataSource;
+    public string DataSource => _database.DataSource;
 
     /// <inheritdoc />
     public async Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default)
@@ -53,7 +51,7 @@ public sealed class SqliteEhrStore : IEhrStore
         var data = EhrAggregateSerializer.Serialize(aggregate);
         try
         {
-            using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
 
             // BEGIN IMMEDIATE takes the write lock up front, so two writers cannot both read the same
             // "latest version" and then collide.
@@ -123,7 +121,7 @@ public sealed class SqliteEhrStore : IEhrStore
         ArgumentNullException.ThrowIfNull(personId);
         try
         {
-            using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var cmd = connection.CreateCommand();
             cmd.CommandText = version is null
                 ? "SELECT version, bundle_json, details_json FROM ehr_versions WHERE person_id = $p ORDER BY version DESC LIMIT 1"
@@ -162,7 +160,7 @@ public sealed class SqliteEhrStore : IEhrStore
 
         try
         {
-            using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var cmd = connection.CreateCommand();
             var names = linkedPatients.Select((_, i) => "$k" + i.ToString(CultureInfo.InvariantCulture)).ToList();
             cmd.CommandText = $"SELECT person_id, COUNT(*) AS shared FROM ehr_person_patients WHERE patient_key IN ({string.Join(',', names)}) GROUP BY person_id ORDER BY shared DESC, person_id LIMIT 1";
@@ -205,7 +203,7 @@ public sealed class SqliteEhrStore : IEhrStore
 
     private async IAsyncEnumerable<EhrVersionInfo> QueryInfosAsync(string sql, string? personId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         if (personId is not null)
@@ -226,78 +224,40 @@ public sealed class SqliteEhrStore : IEhrStore
         }
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var builder = new SqliteConnectionStringBuilder(_options.ConnectionString)
-        {
-            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
-        };
-        var connection = new SqliteConnection(builder.ToString());
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            if (!_initialised)
-            {
-                await InitialiseAsync(connection, cancellationToken).ConfigureAwait(false);
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
+    // Runs once per store instance (SqliteDatabase), before the first operation.
     private async Task InitialiseAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS ehr_schema (version INTEGER NOT NULL);
+            INSERT INTO ehr_schema (version) SELECT {SchemaVersion} WHERE NOT EXISTS (SELECT 1 FROM ehr_schema);
+            CREATE TABLE IF NOT EXISTS ehr_versions (
+                person_id     TEXT    NOT NULL,
+                version       INTEGER NOT NULL,
+                saved_at      TEXT    NOT NULL,
+                record_count  INTEGER NOT NULL,
+                content_hash  TEXT    NOT NULL,
+                sources       TEXT    NOT NULL,
+                bundle_json   BLOB    NOT NULL,
+                details_json  BLOB    NOT NULL,
+                PRIMARY KEY (person_id, version)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS ehr_person_patients (
+                patient_key   TEXT    NOT NULL,
+                person_id     TEXT    NOT NULL,
+                PRIMARY KEY (patient_key, person_id)
+            ) WITHOUT ROWID;
+            """;
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        using var check = connection.CreateCommand();
+        check.CommandText = "SELECT version FROM ehr_schema LIMIT 1";
+        var found = Convert.ToInt32(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        if (found != SchemaVersion)
         {
-            if (_initialised)
-            {
-                return;
-            }
-
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = $"""
-                PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = NORMAL;
-                CREATE TABLE IF NOT EXISTS ehr_schema (version INTEGER NOT NULL);
-                INSERT INTO ehr_schema (version) SELECT {SchemaVersion} WHERE NOT EXISTS (SELECT 1 FROM ehr_schema);
-                CREATE TABLE IF NOT EXISTS ehr_versions (
-                    person_id     TEXT    NOT NULL,
-                    version       INTEGER NOT NULL,
-                    saved_at      TEXT    NOT NULL,
-                    record_count  INTEGER NOT NULL,
-                    content_hash  TEXT    NOT NULL,
-                    sources       TEXT    NOT NULL,
-                    bundle_json   BLOB    NOT NULL,
-                    details_json  BLOB    NOT NULL,
-                    PRIMARY KEY (person_id, version)
-                ) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS ehr_person_patients (
-                    patient_key   TEXT    NOT NULL,
-                    person_id     TEXT    NOT NULL,
-                    PRIMARY KEY (patient_key, person_id)
-                ) WITHOUT ROWID;
-                """;
-            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-
-            using var check = connection.CreateCommand();
-            check.CommandText = "SELECT version FROM ehr_schema LIMIT 1";
-            var found = Convert.ToInt32(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-            if (found != SchemaVersion)
-            {
-                throw new EhrStoreException($"{DataSource} has schema version {found}; this version of the SDK reads version {SchemaVersion}.");
-            }
-
-            _initialised = true;
-        }
-        finally
-        {
-            _initLock.Release();
+            throw new EhrStoreException($"{DataSource} has schema version {found}; this version of the SDK reads version {SchemaVersion}.");
         }
     }
 }

@@ -14,10 +14,8 @@ namespace HealthRecord.Sdk.Sqlite;
 public sealed class SqliteMergeReview : IMergeReview
 {
     private const char KeySeparator = '\u001f';
-    private readonly SqliteEhrStoreOptions _options;
+    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialised;
 
     /// <summary>Creates the review store (its table is created on first use).</summary>
     /// <param name="options">The store options (the same file as the EHR store).</param>
@@ -25,7 +23,7 @@ public sealed class SqliteMergeReview : IMergeReview
     public SqliteMergeReview(IOptions<SqliteEhrStoreOptions> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Value;
+        _database = new SqliteDatabase(options.Value, InitialiseAsync);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -103,54 +101,32 @@ public sealed class SqliteMergeReview : IMergeReview
 
     private async Task RunAsync(Func<SqliteConnection, Task> work, CancellationToken cancellationToken)
     {
-        var builder = new SqliteConnectionStringBuilder(_options.ConnectionString)
-        {
-            DefaultTimeout = (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds),
-        };
         try
         {
-            using var connection = new SqliteConnection(builder.ToString());
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await InitialiseAsync(connection, cancellationToken).ConfigureAwait(false);
+            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             await work(connection).ConfigureAwait(false);
         }
         catch (SqliteException ex)
         {
-            throw new EhrStoreException($"The merge decisions in {builder.DataSource} could not be read or written: {ex.Message}", ex);
+            throw new EhrStoreException($"The merge decisions in {_database.DataSource} could not be read or written: {ex.Message}", ex);
         }
     }
 
-    private async Task InitialiseAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    // Runs once per instance (SqliteDatabase); the table sits beside the EHR store's tables in the same file.
+    private static async Task InitialiseAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        if (_initialised)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!_initialised)
-            {
-                using var cmd = connection.CreateCommand();
-                cmd.CommandText = """
-                    PRAGMA journal_mode = WAL;
-                    CREATE TABLE IF NOT EXISTS ehr_merge_overrides (
-                        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-                        kind         TEXT    NOT NULL,
-                        records      TEXT    NOT NULL,
-                        reason       TEXT,
-                        recorded_at  TEXT    NOT NULL,
-                        UNIQUE (kind, records)
-                    );
-                    """;
-                await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                _initialised = true;
-            }
-        }
-        finally
-        {
-            _initLock.Release();
-        }
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS ehr_merge_overrides (
+                seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind         TEXT    NOT NULL,
+                records      TEXT    NOT NULL,
+                reason       TEXT,
+                recorded_at  TEXT    NOT NULL,
+                UNIQUE (kind, records)
+            );
+            """;
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

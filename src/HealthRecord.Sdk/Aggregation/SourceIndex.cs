@@ -12,8 +12,9 @@ internal sealed class SourceIndex
 {
     private readonly Dictionary<string, int> _byFullUrl = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _byTypeId = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<int>> _byIdentifier = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<RecordNode> _nodes;
+    private readonly List<int> _accepted = [];
+    private Dictionary<string, List<int>>? _byIdentifier;
 
     public SourceIndex(IReadOnlyList<RecordNode> nodes, IEnumerable<int> members)
     {
@@ -21,22 +22,37 @@ internal sealed class SourceIndex
         foreach (var i in members)
         {
             var node = nodes[i];
-            if (node.Resource is null)
+            if (node.Rejection is not null || node.Record.Resource is null)
             {
                 continue;
             }
 
+            _accepted.Add(i);
             if (node.Record.FullUrl is { } fullUrl)
             {
                 _byFullUrl.TryAdd(fullUrl, i);
             }
 
             Add(_byTypeId, node.Record.SourceReference, i);
-            foreach (var id in ResourceIdentifiers.Keys(node.Resource))
+        }
+    }
+
+    // Only transaction bundles' conditional references need identifiers: that index is built on first use.
+    private Dictionary<string, List<int>> ByIdentifier()
+    {
+        if (_byIdentifier is null)
+        {
+            _byIdentifier = new(StringComparer.Ordinal);
+            foreach (var i in _accepted)
             {
-                Add(_byIdentifier, node.Record.ResourceType + "|" + id, i);
+                foreach (var id in ResourceIdentifiers.Keys(_nodes[i].Record.Resource!))
+                {
+                    Add(_byIdentifier, _nodes[i].Record.ResourceType + "|" + id, i);
+                }
             }
         }
+
+        return _byIdentifier;
     }
 
     /// <summary>Finds the record a reference points at.</summary>
@@ -92,7 +108,7 @@ internal sealed class SourceIndex
             }
 
             var value = Uri.UnescapeDataString(part[(eq + 1)..]);
-            if (_byIdentifier.TryGetValue(type + "|" + value, out var matches) && matches.Count >= 1)
+            if (ByIdentifier().TryGetValue(type + "|" + value, out var matches) && matches.Count >= 1)
             {
                 return matches[0];
             }
