@@ -113,8 +113,12 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
 
             for (var day = firstDay; day <= lastDay; day = day == DateTime.MaxValue.Date ? DateTime.MaxValue : day.AddDays(1))
             {
-                var d = day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-                keys.AddRange(concepts.Select(c => c + "|" + d));
+                // yyyyMMdd, written as a number (cheaper than date formatting).
+                var d = ((day.Year * 10000) + (day.Month * 100) + day.Day).ToString("D8", CultureInfo.InvariantCulture);
+                foreach (var c in concepts)
+                {
+                    keys.Add(c + "|" + d);
+                }
             }
 
             return keys;
