@@ -1,4 +1,5 @@
 using HealthRecord.Sdk.Deduplication;
+using HealthRecord.Sdk.Identity;
 using FluentValidation;
 using HealthRecord.Sdk.Sqlite;
 using HealthRecord.Sdk.Storage;
@@ -11,7 +12,7 @@ namespace HealthRecord.Sdk.DependencyInjection;
 /// <summary>Registers the SQLite store.</summary>
 public static class SqliteHealthRecordBuilderExtensions
 {
-    /// <summary>Keeps EHRs, and reviewers' merge decisions (<see cref="SqliteMergeReview"/>), in a SQLite file.</summary>
+    /// <summary>Keeps EHRs, and reviewers' answers (<see cref="SqliteLinkReview"/>, <see cref="SqliteMergeReview"/>), in a SQLite file.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="connectionString">E.g. <c>Data Source=ehr.db</c>.</param>
     /// <returns>The builder.</returns>
@@ -21,7 +22,7 @@ public static class SqliteHealthRecordBuilderExtensions
         return builder.UseSqliteStore(o => o.ConnectionString = connectionString);
     }
 
-    /// <summary>Keeps EHRs, and reviewers' merge decisions (<see cref="SqliteMergeReview"/>), in a SQLite file, configured by options (validated at start-up).</summary>
+    /// <summary>Keeps EHRs, and reviewers' answers (<see cref="SqliteLinkReview"/>, <see cref="SqliteMergeReview"/>), in a SQLite file, configured by options (validated at start-up).</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The builder.</returns>
@@ -35,9 +36,11 @@ public static class SqliteHealthRecordBuilderExtensions
         builder.Services.Replace(ServiceDescriptor.Singleton<IEhrStore>(sp =>
             new SqliteEhrStore(sp.GetRequiredService<IOptions<SqliteEhrStoreOptions>>(), sp.GetService<TimeProvider>())));
 
-        // Manual merge decisions live beside the EHRs, so they hold for every later aggregation into this store.
+        // Reviewers' answers (identity links, merge decisions) live beside the EHRs, so they hold for every later aggregation into this store.
         builder.Services.Replace(ServiceDescriptor.Singleton<IMergeReview>(sp =>
             new SqliteMergeReview(sp.GetRequiredService<IOptions<SqliteEhrStoreOptions>>(), sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILinkReview>(sp =>
+            new SqliteLinkReview(sp.GetRequiredService<IOptions<SqliteEhrStoreOptions>>(), sp.GetService<TimeProvider>())));
         return builder;
     }
 
