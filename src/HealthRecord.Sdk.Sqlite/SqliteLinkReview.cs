@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using HealthRecord.Sdk.Errors;
 using HealthRecord.Sdk.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -15,6 +14,7 @@ namespace HealthRecord.Sdk.Sqlite;
 public sealed class SqliteLinkReview : ILinkReview
 {
     private readonly SqliteDatabase _database;
+    private const string What = "The identity review";
     private readonly TimeProvider _time;
 
     /// <summary>Creates the review store (its tables are created on first use).</summary>
@@ -35,26 +35,12 @@ public sealed class SqliteLinkReview : ILinkReview
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<ReviewedLink>> GetDecisionsAsync(CancellationToken cancellationToken = default)
-    {
-        var result = new List<ReviewedLink>();
-        await RunAsync(
-            async connection =>
-            {
-                using var cmd = connection.CreateCommand();
-                cmd.CommandText = "SELECT left_key, right_key, decision FROM ehr_link_decisions ORDER BY left_key, right_key";
-                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (Enum.TryParse<ReviewDecision>(reader.GetString(2), out var decision))
-                    {
-                        result.Add(new ReviewedLink(reader.GetString(0), reader.GetString(1), decision));
-                    }
-                }
-            },
+    public async ValueTask<IReadOnlyList<ReviewedLink>> GetDecisionsAsync(CancellationToken cancellationToken = default) =>
+        await _database.QueryAsync(
+            What,
+            "SELECT left_key, right_key, decision FROM ehr_link_decisions ORDER BY left_key, right_key",
+            r => Enum.TryParse<ReviewDecision>(r.GetString(2), out var decision) ? new ReviewedLink(r.GetString(0), r.GetString(1), decision) : null,
             cancellationToken).ConfigureAwait(false);
-        return result;
-    }
 
     /// <inheritdoc />
     public async ValueTask SubmitAsync(IReadOnlyList<PatientLink> links, CancellationToken cancellationToken = default)
@@ -65,7 +51,8 @@ public sealed class SqliteLinkReview : ILinkReview
             return;
         }
 
-        await RunAsync(
+        await _database.RunAsync(
+            What,
             async connection =>
             {
                 using var tx = connection.BeginTransaction(deferred: false);
@@ -95,32 +82,19 @@ public sealed class SqliteLinkReview : ILinkReview
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<PatientLink>> GetPendingAsync(CancellationToken cancellationToken = default)
-    {
-        var result = new List<PatientLink>();
-        await RunAsync(
-            async connection =>
-            {
-                using var cmd = connection.CreateCommand();
-                cmd.CommandText = "SELECT link_json FROM ehr_link_pending ORDER BY left_key, right_key";
-                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (JsonSerializer.Deserialize<PatientLink>(reader.GetString(0)) is { } link)
-                    {
-                        result.Add(link);
-                    }
-                }
-            },
+    public async ValueTask<IReadOnlyList<PatientLink>> GetPendingAsync(CancellationToken cancellationToken = default) =>
+        await _database.QueryAsync(
+            What,
+            "SELECT link_json FROM ehr_link_pending ORDER BY left_key, right_key",
+            r => JsonSerializer.Deserialize<PatientLink>(r.GetString(0)),
             cancellationToken).ConfigureAwait(false);
-        return result;
-    }
 
     /// <inheritdoc />
     public async ValueTask ResolveAsync(string left, string right, ReviewDecision decision, CancellationToken cancellationToken = default)
     {
         var reviewed = ReviewedLink.Create(left, right, decision);
-        await RunAsync(
+        await _database.RunAsync(
+            What,
             async connection =>
             {
                 using var tx = connection.BeginTransaction(deferred: false);
@@ -139,19 +113,6 @@ public sealed class SqliteLinkReview : ILinkReview
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task RunAsync(Func<SqliteConnection, Task> work, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await work(connection).ConfigureAwait(false);
-        }
-        catch (SqliteException ex)
-        {
-            throw new EhrStoreException($"The identity review in {_database.DataSource} could not be read or written: {ex.Message}", ex);
-        }
     }
 
     // Runs once per instance (SqliteDatabase); the tables sit beside the EHR store's tables in the same file.

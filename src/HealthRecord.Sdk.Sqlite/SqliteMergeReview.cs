@@ -1,6 +1,5 @@
 using System.Globalization;
 using HealthRecord.Sdk.Deduplication;
-using HealthRecord.Sdk.Errors;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +13,7 @@ namespace HealthRecord.Sdk.Sqlite;
 public sealed class SqliteMergeReview : IMergeReview
 {
     private const char KeySeparator = '\u001f';
+    private const string What = "The merge decisions";
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
 
@@ -35,33 +35,20 @@ public sealed class SqliteMergeReview : IMergeReview
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<MergeOverride>> GetOverridesAsync(CancellationToken cancellationToken = default)
-    {
-        var result = new List<MergeOverride>();
-        await RunAsync(
-            async connection =>
-            {
-                using var cmd = connection.CreateCommand();
-                cmd.CommandText = "SELECT kind, records, reason FROM ehr_merge_overrides ORDER BY seq";
-                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (Enum.TryParse<MergeOverrideKind>(reader.GetString(0), out var kind))
-                    {
-                        result.Add(new MergeOverride(kind, reader.GetString(1).Split(KeySeparator), reader.IsDBNull(2) ? null : reader.GetString(2)));
-                    }
-                }
-            },
+    public async ValueTask<IReadOnlyList<MergeOverride>> GetOverridesAsync(CancellationToken cancellationToken = default) =>
+        await _database.QueryAsync(
+            What,
+            "SELECT kind, records, reason FROM ehr_merge_overrides ORDER BY seq",
+            r => Enum.TryParse<MergeOverrideKind>(r.GetString(0), out var kind) ? new MergeOverride(kind, r.GetString(1).Split(KeySeparator), r.IsDBNull(2) ? null : r.GetString(2)) : null,
             cancellationToken).ConfigureAwait(false);
-        return result;
-    }
 
     /// <inheritdoc />
     public async ValueTask AddAsync(MergeOverride decision, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(decision);
         decision = MergeOverride.Create(decision.Kind, decision.Records, decision.Reason);
-        await RunAsync(
+        await _database.RunAsync(
+            What,
             async connection =>
             {
                 using var tx = connection.BeginTransaction(deferred: false);
@@ -85,7 +72,7 @@ public sealed class SqliteMergeReview : IMergeReview
         ArgumentNullException.ThrowIfNull(decision);
         decision = MergeOverride.Create(decision.Kind, decision.Records, decision.Reason);
         var removed = 0;
-        await RunAsync(async connection => removed = await DeleteAsync(connection, null, decision, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await _database.RunAsync(What, async connection => removed = await DeleteAsync(connection, null, decision, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         return removed > 0;
     }
 
@@ -97,19 +84,6 @@ public sealed class SqliteMergeReview : IMergeReview
         delete.Parameters.AddWithValue("$kind", decision.Kind.ToString());
         delete.Parameters.AddWithValue("$records", string.Join(KeySeparator, decision.Records));
         return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task RunAsync(Func<SqliteConnection, Task> work, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await work(connection).ConfigureAwait(false);
-        }
-        catch (SqliteException ex)
-        {
-            throw new EhrStoreException($"The merge decisions in {_database.DataSource} could not be read or written: {ex.Message}", ex);
-        }
     }
 
     // Runs once per instance (SqliteDatabase); the table sits beside the EHR store's tables in the same file.
