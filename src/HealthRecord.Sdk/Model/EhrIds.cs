@@ -9,6 +9,11 @@ namespace HealthRecord.Sdk.Model;
 /// </summary>
 public static class EhrIds
 {
+    // One SHA-256 context per thread, reset after each id: an EHR build makes two ids per record, and
+    // creating a context per call costs more than the hashing.
+    [ThreadStatic]
+    private static IncrementalHash? t_hash;
+
     /// <summary>The identifier system of person ids.</summary>
     public const string PersonSystem = "urn:healthrecord-sdk:person";
 
@@ -41,7 +46,9 @@ public static class EhrIds
         }
 
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(buffer[..written], digest);
+        var hash = t_hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(buffer[..written]);
+        hash.GetHashAndReset(digest);
         var bytes = digest[..16];
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8 (custom, name-based)
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 9562 variant
