@@ -50,25 +50,17 @@ public sealed record MergeOverride(MergeOverrideKind Kind, IReadOnlyList<string>
     /// <returns><see langword="true"/> when kind and records are equal.</returns>
     public bool SameAs(MergeOverride other) => other is not null && other.Kind == Kind && other.Records.SequenceEqual(Records, StringComparer.Ordinal);
 
-    /// <summary>Splits <c>source:Type/id</c>.</summary>
+    /// <summary>Splits <c>source:Type/id</c> (a plain <c>Type/id</c>, no base URL or version).</summary>
     internal static bool TryParseKey(string key, out string source, out string type)
     {
         source = type = "";
         var colon = key.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0)
+        if (colon <= 0 || !Fhir.ResourceReferences.TryParseTypeAndId(key[(colon + 1)..], out var t, out var id) || key.Length != colon + 1 + t.Length + 1 + id.Length)
         {
             return false;
         }
 
-        source = key[..colon];
-        var reference = key[(colon + 1)..];
-        var slash = reference.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || slash == reference.Length - 1 || reference.IndexOf('/', slash + 1) >= 0)
-        {
-            return false;
-        }
-
-        type = reference[..slash];
+        (source, type) = (key[..colon], t);
         return true;
     }
 }

@@ -126,19 +126,8 @@ internal sealed record RecordFeatures
 
     internal static IReadOnlyList<string> IdentifiersOf(Resource resource)
     {
-        if (!resource.TryGetValue("identifier", out var value))
-        {
-            return [];
-        }
-
-        IEnumerable<Identifier> list = value switch
-        {
-            Identifier single => [single],
-            IEnumerable<Identifier> many => many,
-            _ => [],
-        };
         var keys = new List<string>();
-        foreach (var i in list)
+        foreach (var i in Fhir.ResourceIdentifiers.Of(resource))
         {
             var system = CodeSystems.Normalize(i.System);
             if (system is null || string.IsNullOrWhiteSpace(i.Value))
