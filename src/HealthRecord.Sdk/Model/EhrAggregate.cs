@@ -39,6 +39,13 @@ public sealed record EhrAggregate
     /// <summary>The source Patient records linked into this person (<c>source:Patient/id</c>).</summary>
     public IReadOnlyList<SourceRecordRef> LinkedPatients { get; init; } = [];
 
+    /// <summary>
+    /// The source records attributed to this person, as read (rejected ones included), ordered by source then
+    /// <c>Type/id</c>. Stores keep them so that a person can be re-aggregated (another policy, a source's update)
+    /// without re-reading the sources; empty when the producer did not keep them.
+    /// </summary>
+    public IReadOnlyList<Sources.SourceRecord> SourceRecords { get; init; } = [];
+
     /// <summary>How current the data is: the latest <c>meta.lastUpdated</c> or clinical date among the inputs.</summary>
     public DateTimeOffset? AsOf { get; init; }
 
