@@ -611,7 +611,7 @@ public sealed class EhrAggregator : IEhrAggregator
             var policy = policyOverride ?? _merge.PolicyFor(type);
             var list = group.ToList();
             var candidates = list.Select(n => new MatchCandidate(n.Record.SourceName, n.Record.SourceReference, n.Resource!, r => ContentFingerprint.Compute(r, rr => TargetType(rr, nodes)),
-                rr => rr.Reference is { } text && TryParseNode(text, out var t) ? nodes[t].Resource : null)).ToList();
+                rr => rr.Reference is { } text && TryParseNode(text, out var t) ? nodes[t].Resource : null, n.Record.DocumentId)).ToList();
             var matcher = MatcherFor(type);
             var clusters = policy.CombinesDuplicates
                 ? DuplicateClusterer.Cluster(candidates, matcher, _options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(_logger, type, size, cut), overrides.KeepApart, overrides.KeepTogether)

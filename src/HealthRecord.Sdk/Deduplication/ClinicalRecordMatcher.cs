@@ -34,6 +34,13 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
     /// <summary>The rule name for reference resources with the same name.</summary>
     public const string SameNameRule = "same-name";
 
+    /// <summary>
+    /// The rule name for two records of one export of one source that record one act twice (an interface
+    /// re-send, a double entry): same concept, times within <see cref="DeduplicationOptions.SameActTimeTolerance"/>,
+    /// and a shared identifier or the identical value and <c>issued</c> instant.
+    /// </summary>
+    public const string SameActRule = "same-act";
+
     private static readonly HashSet<string> ReferenceTypes = new(StringComparer.Ordinal) { "Practitioner", "Organization", "Location" };
     private readonly DeduplicationOptions _options;
 
@@ -141,12 +148,11 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
         }
 
         // The content fingerprint costs a walk over the whole resource: it is only computed when it decides.
-        var sameSource = string.Equals(left.SourceName, right.SourceName, StringComparison.Ordinal);
-        if (!_options.MergeWithinSource && sameSource && !ReferenceTypes.Contains(a.Type))
+        if (!_options.MergeWithinSource && left.IsSameExport(right) && !ReferenceTypes.Contains(a.Type))
         {
             return left.Fingerprint == right.Fingerprint
                 ? new RecordMatch(true, 1.0, IdenticalContentRule, "content fingerprint " + left.Fingerprint)
-                : RecordMatch.None;
+                : SameAct(left, a, right, b);
         }
 
         if (SharedIdentifier(left, a, right, b) is { } id)
@@ -172,11 +178,12 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
         var type = left.Count > 0 ? left[0].Resource.TypeName : "";
         if (!_options.MergeWithinSource && !ReferenceTypes.Contains(type))
         {
+            // No export contributes two different records to one cluster, unless the two are one act.
             foreach (var l in left)
             {
                 foreach (var r in right)
                 {
-                    if (string.Equals(l.SourceName, r.SourceName, StringComparison.Ordinal) && l.Fingerprint != r.Fingerprint)
+                    if (l.IsSameExport(r) && l.Fingerprint != r.Fingerprint && !SameAct(l, FeaturesOf(l), r, FeaturesOf(r)).IsMatch)
                     {
                         return false;
                     }
@@ -203,27 +210,129 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
         return maxLow is null || minHigh is null || maxLow.Value - minHigh.Value <= span;
     }
 
-    private RecordMatch CompareClinical(RecordFeatures a, RecordFeatures b)
+    /// <summary>
+    /// Two different records of one export: the same act only on evidence — the same concept, clinical times
+    /// both known and within <see cref="DeduplicationOptions.SameActTimeTolerance"/>, and either a shared
+    /// identifier or, for results, the identical value (to every digit, in the same unit) and the identical
+    /// <c>issued</c> instant. Two real readings differ in value or in <c>issued</c>.
+    /// </summary>
+    private RecordMatch SameAct(MatchCandidate left, RecordFeatures a, MatchCandidate right, RecordFeatures b)
     {
-        string rule;
-        string evidence;
+        if (ConceptEvidence(a, b) is not { } concept || a.Time is not { } ta || b.Time is not { } tb)
+        {
+            return RecordMatch.None;
+        }
+
+        var gap = Gap(ta, tb);
+        if (gap > _options.SameActTimeTolerance || Different(a.Provider, b.Provider) || DifferentParticipants(a, b))
+        {
+            return RecordMatch.None;
+        }
+
+        var times = string.Create(CultureInfo.InvariantCulture, $"times within {Math.Ceiling(gap.TotalMinutes)} min");
+        if (SharedIdentifier(left, a, right, b) is { } id)
+        {
+            return new RecordMatch(true, 1.0, SameActRule, $"{concept.Evidence}, identifier {id}, {times}");
+        }
+
+        if (a.Issued is { } ia && b.Issued is { } ib && ia == ib && IdenticalValues(a, b))
+        {
+            return new RecordMatch(true, 0.95, SameActRule, $"{concept.Evidence}, same issued instant, identical value, {times}");
+        }
+
+        return RecordMatch.None;
+    }
+
+    // The value as written: the same number in the same unit (or the same code or text), components alike.
+    private static bool IdenticalValues(RecordFeatures a, RecordFeatures b)
+    {
+        static bool Same(ValueFeature? x, ValueFeature? y) =>
+            (x is null && y is null) || (x is not null && y is not null && x.IsIdentical(y));
+
+        if (!Same(a.Value, b.Value) || a.Components.Count != b.Components.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Components.Count; i++)
+        {
+            if (!string.Equals(a.Components[i].Code, b.Components[i].Code, StringComparison.Ordinal) || !Same(a.Components[i].Value, b.Components[i].Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Whether two encounters' service providers are known to be different organisations.
+    private static bool Different(RecordFeatures? a, RecordFeatures? b) => a is not null && b is not null && SameParty(a, b) == false;
+
+    // Whether both encounters name people who took part and none of them is in both.
+    private static bool DifferentParticipants(RecordFeatures a, RecordFeatures b)
+    {
+        var comparable = false;
+        foreach (var x in a.Participants)
+        {
+            foreach (var y in b.Participants)
+            {
+                switch (SameParty(x, y))
+                {
+                    case true:
+                        return false;
+                    case false:
+                        comparable = true;
+                        break;
+                }
+            }
+        }
+
+        return comparable;
+    }
+
+    // The same organisation or person (as reference resources match), null when the two cannot be compared
+    // (one known by its record, the other only by a display text).
+    private static bool? SameParty(RecordFeatures a, RecordFeatures b)
+    {
+        if (!string.Equals(a.Type, b.Type, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (a.Identifiers.Intersect(b.Identifiers, StringComparer.Ordinal).Any())
+        {
+            return true;
+        }
+
+        return a.Name is null || b.Name is null ? (ConflictingSystem(a.Identifiers, b.Identifiers) ? false : null) : CompareReferenceResources(a, b).IsMatch;
+    }
+
+    private static (string Rule, string Evidence)? ConceptEvidence(RecordFeatures a, RecordFeatures b)
+    {
         var shared = FirstShared(a.Codes, b.Codes);
         if (shared is not null)
         {
-            rule = SameCodeRule;
-            evidence = "code " + shared;
+            return (SameCodeRule, "code " + shared);
         }
-        else if (a.Codes.Count > 0 && b.Codes.Count > 0 && ShareASystem(a.Codes, b.Codes))
+
+        if (a.Codes.Count > 0 && b.Codes.Count > 0 && ShareASystem(a.Codes, b.Codes))
         {
             // Both coded in one system, with different codes: different facts.
+            return null;
+        }
+
+        return a.Text is not null && string.Equals(a.Text, b.Text, StringComparison.Ordinal) ? (SameTextRule, "same normalised text") : null;
+    }
+
+    private RecordMatch CompareClinical(RecordFeatures a, RecordFeatures b)
+    {
+        if (ConceptEvidence(a, b) is not var (rule, evidence))
+        {
             return RecordMatch.None;
         }
-        else if (a.Text is not null && string.Equals(a.Text, b.Text, StringComparison.Ordinal))
-        {
-            rule = SameTextRule;
-            evidence = "same normalised text";
-        }
-        else
+
+        // An encounter is an event at one place: other service providers or other participants, another encounter.
+        if (Different(a.Provider, b.Provider) || DifferentParticipants(a, b))
         {
             return RecordMatch.None;
         }

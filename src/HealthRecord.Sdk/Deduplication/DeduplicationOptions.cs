@@ -37,19 +37,29 @@ public sealed class DeduplicationOptions
     public IReadOnlyDictionary<string, RecordMatchRule> Rules => _rules;
 
     /// <summary>
-    /// The largest relative difference between two quantities (after UCUM conversion) still counted as
-    /// the same value; it absorbs rounding in unit conversion (70 kg written as 154.3 [lb_av]).
+    /// An allowance, as a relative difference, beyond the precision each quantity is written with.
+    /// Quantities are compared (after UCUM conversion) at the precision the less precise one carries:
+    /// 1.0746 mg/dL and 0.0107 g/L agree, 24,321.98 µmol/L and 24.39 mmol/L do not (see
+    /// <see cref="Terminology.UcumQuantities.AreEqual(Terminology.UcumQuantities.Canonical, Terminology.UcumQuantities.Canonical, double)"/>).
+    /// Set it only for sources that convert units with too many digits; every allowance merges real readings that close.
     /// </summary>
-    /// <value>The default is 0.003 (0.3 %).</value>
-    public double QuantityRelativeTolerance { get; set; } = 0.003;
+    /// <value>The default is 0: the written precision alone decides.</value>
+    public double QuantityRelativeTolerance { get; set; }
 
     /// <summary>
-    /// Whether two different clinical records of one source may be merged. An EMR that keeps two records
-    /// apart usually means two facts (a lab repeated the same day), so by default only identical copies of
-    /// one source merge. Practitioners, organizations and locations merge within a source regardless.
+    /// Whether two different clinical records of one export of one source are compared like copies from
+    /// different EMRs. By default (<see langword="false"/>) an EMR's own list can still hold the same act
+    /// twice (an interface re-send, a double entry), and two of its records merge only on evidence of the
+    /// same act: the same concept, clinical times within <see cref="SameActTimeTolerance"/>, and a shared
+    /// identifier or (results) the identical value and the identical <c>issued</c> instant. Practitioners,
+    /// organizations and locations merge within a source regardless.
     /// </summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool MergeWithinSource { get; set; }
+
+    /// <summary>How far apart the clinical times of two records of one export may be for them to be one act (a re-send, a double entry).</summary>
+    /// <value>The default is 10 minutes.</value>
+    public TimeSpan SameActTimeTolerance { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Changes the rule of one type.</summary>
     /// <param name="resourceType">One of <see cref="ClinicalTypes"/>.</param>

@@ -11,6 +11,8 @@ public sealed class DeduplicationOptionsValidator : AbstractValidator<Deduplicat
     public DeduplicationOptionsValidator()
     {
         RuleFor(o => o.QuantityRelativeTolerance).InclusiveBetween(0d, 0.1d);
+        RuleFor(o => o.SameActTimeTolerance).InclusiveBetween(TimeSpan.Zero, TimeSpan.FromDays(1))
+            .WithMessage("SameActTimeTolerance must be between 0 and 1 day.");
         RuleForEach(o => o.Rules).ChildRules(rule =>
         {
             rule.RuleFor(r => r.Value.TimeTolerance)

@@ -55,9 +55,11 @@ internal static class DuplicateClusterer
 
         var blocks = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var keyOrder = new List<string>();
+        var keysOf = new List<string>[n];
         for (var i = 0; i < n; i++)
         {
-            foreach (var key in matcher.GetBlockingKeys(candidates[i]).Distinct(StringComparer.Ordinal))
+            keysOf[i] = matcher.GetBlockingKeys(candidates[i]).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var key in keysOf[i])
             {
                 if (!blocks.TryGetValue(key, out var members))
                 {
@@ -80,7 +82,7 @@ internal static class DuplicateClusterer
                 continue;
             }
 
-            if (key.StartsWith("id|", StringComparison.Ordinal) && SharedWithinOneSource(members, candidates))
+            if (key.StartsWith("id|", StringComparison.Ordinal) && SharedWithinOneExport(members, candidates, keysOf))
             {
                 // An identifier that one source gives to several different records does not identify a record
                 // (C-CDA ids that carry only an organisation's OID root do this); it is no evidence.
@@ -190,14 +192,45 @@ internal static class DuplicateClusterer
         return new ClusterResult(clusters, matches);
     }
 
-    private static bool SharedWithinOneSource(List<int> members, IReadOnlyList<MatchCandidate> candidates)
+    /// <summary>
+    /// Whether one export of a source gives the identifier to two different records that have nothing else in
+    /// common (no other blocking key: another concept, another day). Two records of one export sharing an
+    /// identifier and a concept may be one act sent twice, and the matcher decides; an identifier spread over
+    /// unrelated records (a C-CDA id carrying only an organisation's OID root) is no evidence at all.
+    /// </summary>
+    private static bool SharedWithinOneExport(List<int> members, IReadOnlyList<MatchCandidate> candidates, List<string>[] keysOf)
     {
-        // Fingerprints (a walk over the whole resource) are computed only when a source appears twice.
-        var firstBySource = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Fingerprints (a walk over the whole resource) are computed only when an export appears twice.
+        var byExport = new Dictionary<(string, string?), List<int>>();
         foreach (var m in members)
         {
             var c = candidates[m];
-            if (!firstBySource.TryAdd(c.SourceName, m) && candidates[firstBySource[c.SourceName]].Fingerprint != c.Fingerprint)
+            var export = (c.SourceName, c.DocumentId);
+            if (!byExport.TryGetValue(export, out var earlier))
+            {
+                byExport[export] = [m];
+                continue;
+            }
+
+            foreach (var e in earlier)
+            {
+                if (candidates[e].Fingerprint != c.Fingerprint && !ShareOtherKey(keysOf[e], keysOf[m]))
+                {
+                    return true;
+                }
+            }
+
+            earlier.Add(m);
+        }
+
+        return false;
+    }
+
+    private static bool ShareOtherKey(List<string> a, List<string> b)
+    {
+        foreach (var x in a)
+        {
+            if (!x.StartsWith("id|", StringComparison.Ordinal) && b.Contains(x, StringComparer.Ordinal))
             {
                 return true;
             }

@@ -40,12 +40,14 @@ public sealed class MatchCandidate
     /// <param name="resource">The resource (references already resolved inside its source).</param>
     /// <param name="fingerprintOf">Computes the content fingerprint on first use.</param>
     /// <param name="resolve">Finds the record a reference of this one points at (e.g. the Medication of a MedicationRequest), within its source.</param>
-    public MatchCandidate(string sourceName, string sourceReference, Resource resource, Func<Resource, string>? fingerprintOf = null, Func<ResourceReference, Resource?>? resolve = null)
+    /// <param name="documentId">The export (file, document, message) of the source the record was read from, when the source has several; see <see cref="DocumentId"/>.</param>
+    public MatchCandidate(string sourceName, string sourceReference, Resource resource, Func<Resource, string>? fingerprintOf = null, Func<ResourceReference, Resource?>? resolve = null, string? documentId = null)
     {
         ArgumentNullException.ThrowIfNull(resource);
         SourceName = sourceName;
         SourceReference = sourceReference;
         Resource = resource;
+        DocumentId = documentId;
         _fingerprintOf = fingerprintOf ?? (r => Fhir.ContentFingerprint.Compute(r));
         _resolve = resolve;
     }
@@ -55,6 +57,14 @@ public sealed class MatchCandidate
 
     /// <summary><c>Type/id</c> as the source named it.</summary>
     public string SourceReference { get; }
+
+    /// <summary>
+    /// The export of the source the record was read from (a file of a folder source, a document), or
+    /// <see langword="null"/>. Records of one source and one export are one EMR's own list: two of them are
+    /// the same fact only on evidence of the same act (<see cref="IsSameExport"/>). Different exports of one
+    /// source (a folder of several exports) re-report facts the way different EMRs do.
+    /// </summary>
+    public string? DocumentId { get; }
 
     /// <summary>The resource. Do not modify it.</summary>
     public Resource Resource { get; }
@@ -70,6 +80,15 @@ public sealed class MatchCandidate
 
     /// <summary>Identifier keys (<c>system|value</c>) the clusterer found on several different records of one source: no evidence.</summary>
     internal HashSet<string>? AmbiguousIdentifiers { get; set; }
+
+    /// <summary>Whether two candidates come from one export of one source (same source name and <see cref="DocumentId"/>).</summary>
+    /// <param name="other">The other candidate.</param>
+    /// <returns>Whether they do.</returns>
+    public bool IsSameExport(MatchCandidate other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return string.Equals(SourceName, other.SourceName, StringComparison.Ordinal) && string.Equals(DocumentId, other.DocumentId, StringComparison.Ordinal);
+    }
 
     /// <summary>The record a reference points at: a contained resource, or a record of the same source.</summary>
     /// <param name="reference">The reference.</param>

@@ -37,6 +37,15 @@ internal sealed record RecordFeatures
 
     public string? PostalCode { get; init; }
 
+    /// <summary>When the result was issued (observations, reports), to the instant.</summary>
+    public DateTimeOffset? Issued { get; init; }
+
+    /// <summary>For encounters: the organisation that provided the service (its features), or its name from a display.</summary>
+    public RecordFeatures? Provider { get; init; }
+
+    /// <summary>For encounters: the people who took part (their features).</summary>
+    public IReadOnlyList<RecordFeatures> Participants { get; init; } = [];
+
     public static RecordFeatures Of(MatchCandidate candidate)
     {
         var r = candidate.Resource;
@@ -51,6 +60,7 @@ internal sealed record RecordFeatures
             Immunization i => Concept(r, i.VaccineCode, ids, TimeOf(i.Occurrence)),
             Observation o => Concept(r, o.Code, ids, TimeOf(o.Effective) ?? TimeOfInstant(o.Issued)) with
             {
+                Issued = o.Issued?.ToUniversalTime(),
                 Value = ValueFeature.Of(o.Value),
                 Components = o.Component.Select(c => (CodeSystems.KeysOf(c.Code).FirstOrDefault() ?? ClinicalText.Normalize(c.Code?.Text) ?? "", ValueFeature.Of(c.Value)))
                     .Where(x => x.Item1.Length > 0 && x.Item2 is not null)
@@ -58,9 +68,14 @@ internal sealed record RecordFeatures
                     .OrderBy(x => x.Item1, StringComparer.Ordinal)
                     .ToList(),
             },
-            DiagnosticReport d => Concept(r, d.Code, ids, TimeOf(d.Effective) ?? TimeOfInstant(d.Issued)),
+            DiagnosticReport d => Concept(r, d.Code, ids, TimeOf(d.Effective) ?? TimeOfInstant(d.Issued)) with { Issued = d.Issued?.ToUniversalTime() },
             Procedure p => Concept(r, p.Code, ids, TimeOf(p.Performed)),
-            Encounter e => EncounterFeatures(e, ids),
+            Encounter e => EncounterFeatures(e, ids) with
+            {
+                Provider = e.ServiceProvider is { } sp ? ReferencedFeatures(sp, candidate) : null,
+                Participants = e.Participant.Select(p => p.Individual).OfType<ResourceReference>().Select(p => ReferencedFeatures(p, candidate)).OfType<RecordFeatures>()
+                    .Where(p => p.Name is not null || p.Identifiers.Count > 0).ToList(),
+            },
             DocumentReference d => Concept(r, d.Type, ids, TimeOfInstant(d.Date) ?? TimeOf(d.Context?.Period)),
             Practitioner p => new RecordFeatures { Type = r.TypeName, Identifiers = ids, Name = PersonName(p.Name), PostalCode = Postal(p.Address) },
             Organization o => new RecordFeatures { Type = r.TypeName, Identifiers = ids, Name = ClinicalText.Normalize(o.Name), PostalCode = Postal(o.Address) },
@@ -89,6 +104,19 @@ internal sealed record RecordFeatures
             Time = TimeOf(e.Period),
             Identifiers = ids,
         };
+    }
+
+    // The practitioner or organisation a reference names: its record's features when it resolves, else the name its display gives.
+    private static RecordFeatures? ReferencedFeatures(ResourceReference reference, MatchCandidate candidate)
+    {
+        var target = candidate.ResolveReference(reference);
+        if (target is Practitioner or Organization)
+        {
+            return Of(new MatchCandidate(candidate.SourceName, target.TypeName + "/" + target.Id, target));
+        }
+
+        var name = ClinicalText.Normalize(reference.Display);
+        return name is null ? null : new RecordFeatures { Type = "display", Name = name };
     }
 
     private static CodeableConcept? MedicationConcept(DataType? medication, MatchCandidate candidate) => medication switch
@@ -237,6 +265,23 @@ internal sealed record ValueFeature(UcumQuantities.Canonical? Quantity, Hl7.Fhir
         PrimitiveType p => new ValueFeature(null, null, [], ClinicalText.Normalize(p.ToString())),
         _ => null,
     };
+
+    /// <summary>The same value as written: the same number in the same unit, the same code or text.</summary>
+    public bool IsIdentical(ValueFeature other)
+    {
+        if (Raw is not null || other.Raw is not null)
+        {
+            return Raw is not null && other.Raw is not null && Raw.Value == other.Raw.Value
+                && string.Equals(Raw.Code ?? Raw.Unit, other.Raw.Code ?? other.Raw.Unit, StringComparison.Ordinal);
+        }
+
+        if (Quantity is { } a && other.Quantity is { } b)
+        {
+            return a.Value == b.Value && a.Dimension == b.Dimension;
+        }
+
+        return Codes.SequenceEqual(other.Codes, StringComparer.Ordinal) && string.Equals(Text, other.Text, StringComparison.Ordinal);
+    }
 
     public bool SameAs(ValueFeature other, double relativeTolerance)
     {

@@ -79,13 +79,20 @@ public static class ConflictDetector
         switch (left, right)
         {
             case (Quantity a, Quantity b):
-                return Terminology.UcumQuantities.AreEqual(a, b, 0.003);
+                // At the precision the less precise value is written with (UcumQuantities.AreEqual).
+                return Terminology.UcumQuantities.AreEqual(a, b, 0);
             case (CodeableConcept a, CodeableConcept b):
                 var ka = Terminology.CodeSystems.KeysOf(a);
                 var kb = Terminology.CodeSystems.KeysOf(b);
-                if (ka.Count > 0 && kb.Count > 0)
+                if (ka.Count > 0 && kb.Count > 0 && ka.Intersect(kb, StringComparer.Ordinal).Any())
                 {
-                    return ka.Intersect(kb, StringComparer.Ordinal).Any();
+                    return true;
+                }
+
+                if (a.Coding.Any(x => !string.IsNullOrWhiteSpace(x.Code)) && b.Coding.Any(x => !string.IsNullOrWhiteSpace(x.Code)))
+                {
+                    // Displays and texts never decide between coded values: "active" and "active (Active)" are one status.
+                    return SameCoding(a, b);
                 }
 
                 return string.Equals(Terminology.ClinicalText.Normalize(a.Text ?? a.Coding.FirstOrDefault()?.Display), Terminology.ClinicalText.Normalize(b.Text ?? b.Coding.FirstOrDefault()?.Display), StringComparison.Ordinal);
@@ -97,6 +104,40 @@ public static class ConflictDetector
             default:
                 return left.IsExactly(right);
         }
+    }
+
+    // A code shared by a coding of each, where the systems agree once spelling is set aside (a scheme dropped:
+    // "//terminology.hl7.org/CodeSystem/allergyintolerance-clinical"; a trailing slash) or one coding has no system.
+    private static bool SameCoding(CodeableConcept a, CodeableConcept b)
+    {
+        foreach (var x in a.Coding)
+        {
+            foreach (var y in b.Coding)
+            {
+                if (x.Code is { } cx && y.Code is { } cy && string.Equals(cx.Trim(), cy.Trim(), StringComparison.Ordinal)
+                    && (string.IsNullOrWhiteSpace(x.System) || string.IsNullOrWhiteSpace(y.System) || string.Equals(LooseSystem(x.System), LooseSystem(y.System), StringComparison.OrdinalIgnoreCase)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static string LooseSystem(string system)
+    {
+        var s = Terminology.CodeSystems.Normalize(system) ?? system.Trim();
+        foreach (var prefix in (string[])["https://", "http://", "//"])
+        {
+            if (s.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                s = s[prefix.Length..];
+                break;
+            }
+        }
+
+        return s.TrimEnd('/');
     }
 
     private static Base? ValueOf(Resource resource, string element) =>

@@ -47,7 +47,14 @@ public static class UcumQuantities
     /// <summary>A quantity reduced to UCUM base units (temperatures to kelvin).</summary>
     /// <param name="Value">The value in base units.</param>
     /// <param name="Dimension">The canonical base-unit expression (e.g. <c>g.m-3</c>); quantities compare only within one dimension.</param>
-    public readonly record struct Canonical(decimal Value, string Dimension);
+    public readonly record struct Canonical(decimal Value, string Dimension)
+    {
+        /// <summary>
+        /// The precision the value was written with, in base units: one unit of its last written digit
+        /// (0.0107 g/L → 0.0001 g/L = 0.1 g.m-3); 0 when unknown.
+        /// </summary>
+        public decimal Resolution { get; init; }
+    }
 
     /// <summary>Reduces a quantity to base units.</summary>
     /// <param name="quantity">The quantity; its <c>code</c> (else its <c>unit</c>) names the unit.</param>
@@ -85,16 +92,18 @@ public static class UcumQuantities
             return false;
         }
 
+        // One unit of the last written digit: 1.0746 carries 0.0001, 120 carries 1 (decimal keeps the scale it was parsed with).
+        var digit = new decimal(1, 0, 0, false, value.Scale);
         switch (u)
         {
             case "Cel":
-                canonical = new Canonical(value + 273.15m, "K");
+                canonical = new Canonical(value + 273.15m, "K") { Resolution = digit };
                 return true;
             case "[degF]":
-                canonical = new Canonical(((value - 32m) * 5m / 9m) + 273.15m, "K");
+                canonical = new Canonical(((value - 32m) * 5m / 9m) + 273.15m, "K") { Resolution = digit * 5m / 9m };
                 return true;
             case "K":
-                canonical = new Canonical(value, "K");
+                canonical = new Canonical(value, "K") { Resolution = digit };
                 return true;
         }
 
@@ -104,7 +113,7 @@ public static class UcumQuantities
         {
             try
             {
-                canonical = new Canonical(value * f.Factor, f.Dimension);
+                canonical = new Canonical(value * f.Factor, f.Dimension) { Resolution = digit * Math.Abs(f.Factor) };
                 return true;
             }
             catch (OverflowException)
@@ -143,10 +152,10 @@ public static class UcumQuantities
         return null;
     }
 
-    /// <summary>Whether two quantities are the same amount.</summary>
+    /// <summary>Whether two quantities are the same amount, at the precision the less precise one is written with.</summary>
     /// <param name="left">One quantity.</param>
     /// <param name="right">The other.</param>
-    /// <param name="relativeTolerance">The largest relative difference still counted as equal (rounding in unit conversion), e.g. 0.005.</param>
+    /// <param name="relativeTolerance">An allowance beyond the written precision, as a relative difference (0 for none).</param>
     /// <returns><see langword="true"/> when equal; <see langword="false"/> when different or not comparable (different dimensions, unknown units).</returns>
     public static bool AreEqual(Quantity? left, Quantity? right, double relativeTolerance)
     {
@@ -161,15 +170,31 @@ public static class UcumQuantities
         }
 
         // Units nobody understands still compare when they are written the same way.
-        return string.Equals(UnitOf(left), UnitOf(right), StringComparison.OrdinalIgnoreCase) && Close(left.Value.Value, right.Value.Value, relativeTolerance);
+        if (!string.Equals(UnitOf(left), UnitOf(right), StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var (l, r) = (left.Value.Value, right.Value.Value);
+        return AreEqual(new Canonical(l, "?") { Resolution = new decimal(1, 0, 0, false, l.Scale) }, new Canonical(r, "?") { Resolution = new decimal(1, 0, 0, false, r.Scale) }, relativeTolerance);
     }
 
-    /// <summary>Whether two canonical quantities are the same amount.</summary>
+    /// <summary>
+    /// Whether two canonical quantities are the same amount. Each value stands for the interval its last
+    /// written digit allows (±half a unit of that digit); two values agree when they could be roundings of one
+    /// amount: they differ by less than half the sum of their resolutions. So a value is compared at the
+    /// precision the less precise one carries — 1.0746 mg/dL and 0.0107 g/L agree (the second is the first
+    /// rounded to three significant digits), 24,321.98 µmol/L and 24.39 mmol/L do not (0.3 % apart, but
+    /// 24.32 mmol/L at the second's precision), and two values written to the same digit agree only when equal.
+    /// </summary>
     /// <param name="left">One quantity.</param>
     /// <param name="right">The other.</param>
-    /// <param name="relativeTolerance">The largest relative difference still counted as equal.</param>
+    /// <param name="relativeTolerance">An allowance beyond the written precision, as a relative difference (0 for none).</param>
     /// <returns>Whether they are equal.</returns>
-    /// <remarks>Temperatures compare on an absolute scale (within 0.06 K, about 0.1 °F), because a relative difference of kelvins hides a fever.</remarks>
+    /// <remarks>
+    /// A canonical value without a <see cref="Canonical.Resolution"/> (built by hand) compares within
+    /// <paramref name="relativeTolerance"/>, temperatures within 0.06 K; temperatures never get the relative allowance.
+    /// </remarks>
     public static bool AreEqual(Canonical left, Canonical right, double relativeTolerance)
     {
         if (!string.Equals(left.Dimension, right.Dimension, StringComparison.Ordinal))
@@ -177,7 +202,25 @@ public static class UcumQuantities
             return false;
         }
 
-        return left.Dimension == "K" ? Math.Abs(left.Value - right.Value) <= 0.06m : Close(left.Value, right.Value, relativeTolerance);
+        // A relative difference of kelvins would hide a fever: temperatures get no relative allowance.
+        if (left.Value == right.Value || (relativeTolerance > 0 && left.Dimension != "K" && Close(left.Value, right.Value, relativeTolerance)))
+        {
+            return true;
+        }
+
+        try
+        {
+            if (left.Resolution > 0 && right.Resolution > 0)
+            {
+                return Math.Abs(left.Value - right.Value) * 2 < left.Resolution + right.Resolution;
+            }
+
+            return left.Dimension == "K" && Math.Abs(left.Value - right.Value) <= 0.06m;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
     }
 
     private static bool Close(decimal a, decimal b, double relativeTolerance)

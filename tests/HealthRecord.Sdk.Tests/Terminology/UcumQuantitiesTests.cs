@@ -7,6 +7,40 @@ public class UcumQuantitiesTests
 {
     private static Quantity Q(decimal value, string code) => new() { Value = value, Code = code, System = CodeSystems.Ucum, Unit = code };
 
+    private static Quantity Q(string value, string code) => Q(decimal.Parse(value, System.Globalization.CultureInfo.InvariantCulture), code);
+
+    [Theory]
+    [InlineData("1.0746", "mg/dL", "0.0107", "g/L")]   // the second is the first rounded to 3 significant digits
+    [InlineData("70", "kg", "154.3", "[lb_av]")]
+    [InlineData("98.6", "[degF]", "37", "Cel")]
+    [InlineData("99.1", "[degF]", "37.3", "Cel")]      // 37.25 Cel written in two scales
+    [InlineData("82.47", "kg", "181.82", "[lb_av]")]
+    [InlineData("5.40", "mmol/L", "5400", "umol/L")]
+    public void AreEqual_SameAmountAtTheLessPreciseValuesPrecision_Equal(string a, string ua, string b, string ub)
+    {
+        Assert.True(UcumQuantities.AreEqual(Q(a, ua), Q(b, ub), 0));
+        Assert.True(UcumQuantities.AreEqual(Q(b, ub), Q(a, ua), 0));
+    }
+
+    [Theory]
+    [InlineData("24321.98", "umol/L", "24.39", "mmol/L")]  // 0.3 % apart: 24.32 mmol/L at the second's precision
+    [InlineData("120", "mm[Hg]", "121", "mm[Hg]")]        // the same precision: equal only when identical
+    [InlineData("5.4", "mmol/L", "5.5", "mmol/L")]
+    [InlineData("1.0746", "mg/dL", "0.0108", "g/L")]
+    [InlineData("37", "Cel", "99.5", "[degF]")]           // 37.5 Cel
+    public void AreEqual_DifferentAtTheLessPreciseValuesPrecision_NotEqual(string a, string ua, string b, string ub)
+    {
+        Assert.False(UcumQuantities.AreEqual(Q(a, ua), Q(b, ub), 0));
+        Assert.False(UcumQuantities.AreEqual(Q(b, ub), Q(a, ua), 0));
+    }
+
+    [Fact]
+    public void TryCanonicalize_Value_CarriesItsWrittenPrecision()
+    {
+        Assert.True(UcumQuantities.TryCanonicalize(Q("0.0107", "g/L"), out var c));
+        Assert.Equal(0.1m, c.Resolution);   // 0.0001 g/L = 0.1 g.m-3
+    }
+
     [Theory]
     [InlineData(70, "kg", 154.3, "[lb_av]")]
     [InlineData(98.6, "[degF]", 37, "Cel")]
@@ -14,7 +48,7 @@ public class UcumQuantitiesTests
     [InlineData(176.2, "cm", 69.4, "[in_i]")]
     [InlineData(5, "mmol/L", 5000, "umol/L")]
     public void AreEqual_CommensurableUnits_SameAmount(double a, string ua, double b, string ub) =>
-        Assert.True(UcumQuantities.AreEqual(Q((decimal)a, ua), Q((decimal)b, ub), 0.003));
+        Assert.True(UcumQuantities.AreEqual(Q((decimal)a, ua), Q((decimal)b, ub), 0));
 
     [Theory]
     [InlineData(70, "kg", 71, "kg")]
@@ -23,7 +57,7 @@ public class UcumQuantitiesTests
     [InlineData(120, "mg/dL", 120, "mmol/L")]
     [InlineData(70, "kg", 70, "cm")]
     public void AreEqual_DifferentAmountsOrDimensions_NotEqual(double a, string ua, double b, string ub) =>
-        Assert.False(UcumQuantities.AreEqual(Q((decimal)a, ua), Q((decimal)b, ub), 0.003));
+        Assert.False(UcumQuantities.AreEqual(Q((decimal)a, ua), Q((decimal)b, ub), 0));
 
     [Fact]
     public void AreEqual_CommonNonUcumSpellings_AreRead() =>
