@@ -198,4 +198,102 @@ public class ClinicalRecordMatcherTests
         Assert.False(Matches(Flu("2019-10-01"), Flu(null)));
         Assert.True(Matches(Flu("2019-10-01"), Flu("2019-10-01T09:30:00-04:00")));
     }
+
+    private static Observation Resent(string effective, string issued, decimal value) => new()
+    {
+        Status = ObservationStatus.Final,
+        Code = new CodeableConcept(CodeSystems.Loinc, "8480-6", "Systolic blood pressure"),
+        Effective = new FhirDateTime(effective),
+        Issued = DateTimeOffset.Parse(issued, System.Globalization.CultureInfo.InvariantCulture),
+        Value = new Quantity { Value = value, Code = "mm[Hg]", System = CodeSystems.Ucum, Unit = "mm[Hg]" },
+    };
+
+    [Fact]
+    public void Compare_ResentCopyInOneSource_MatchesAsTheSameAct()
+    {
+        // An interface re-send: same code, same value to every digit, same issued instant, effective 3 minutes apart.
+        var match = _matcher.Compare(C("lab", Resent("2020-03-01T08:00:00Z", "2020-03-01T09:00:00Z", 128m)), C("lab", Resent("2020-03-01T08:03:00Z", "2020-03-01T09:00:00Z", 128m)));
+        Assert.True(match.IsMatch);
+        Assert.Equal(ClinicalRecordMatcher.SameActRule, match.Rule);
+    }
+
+    [Theory]
+    [InlineData("2020-03-01T08:03:00Z", "2020-03-01T09:00:00Z", 131)]  // a repeat reading minutes later: another value
+    [InlineData("2020-03-01T08:03:00Z", "2020-03-01T09:04:00Z", 128)]  // the same value, issued separately: two readings
+    [InlineData("2020-03-01T09:30:00Z", "2020-03-01T09:00:00Z", 128)]  // 90 minutes apart: serial measurements
+    public void Compare_TwoReadingsInOneSource_DoNotMatch(string effective, string issued, int value) =>
+        Assert.False(_matcher.Compare(C("lab", Resent("2020-03-01T08:00:00Z", "2020-03-01T09:00:00Z", 128m)), C("lab", Resent(effective, issued, value))).IsMatch);
+
+    [Fact]
+    public void Compare_SharedIdentifierInOneSourceMinutesApart_MatchesAsTheSameAct()
+    {
+        var a = Problem("38341003", "2020-01-01T10:00:00Z");
+        var b = Problem("38341003", "2020-01-01T10:05:00Z");
+        a.Identifier = [new Identifier("urn:oid:1.2.3.4", "p-17")];
+        b.Identifier = [new Identifier("urn:oid:1.2.3.4", "p-17")];
+        b.Note = [new Annotation { Text = "double entry" }];
+        var left = C("clinic", a);
+        var right = C("clinic", b);
+        Assert.Single(DuplicateClusterer.Cluster([left, right], _matcher, 100).Clusters);
+        Assert.Equal(ClinicalRecordMatcher.SameActRule, _matcher.Compare(left, right).Rule);
+    }
+
+    [Fact]
+    public void Compare_SameProblemInTwoExportsOfOneFolderSource_MatchesLikeTwoEmrs()
+    {
+        var a = new MatchCandidate("hospital", "Condition/a", Problem("38341003", "2020-01-01"), documentId: "export-2020.json");
+        var b = new MatchCandidate("hospital", "Condition/b", Problem("38341003", "2020-01-02", text: "Hypertension"), documentId: "export-2021.json");
+        var sameExport = new MatchCandidate("hospital", "Condition/c", Problem("38341003", "2020-01-02", text: "Hypertension"), documentId: "export-2020.json");
+        Assert.True(_matcher.Compare(a, b).IsMatch);
+        Assert.False(_matcher.Compare(a, sameExport).IsMatch);
+    }
+
+    private static Encounter Visit(string start, Organization provider, string? doctor = null) => new()
+    {
+        Status = Encounter.EncounterStatus.Finished,
+        Class = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB"),
+        Type = [new CodeableConcept(CodeSystems.Snomed, "185349003", "Encounter for check up")],
+        Period = new Period { Start = start },
+        ServiceProvider = new ResourceReference("#org"),
+        Contained = [provider],
+        Participant = doctor is null ? [] : [new Encounter.ParticipantComponent { Individual = new ResourceReference { Display = doctor } }],
+    };
+
+    private static Organization Org(string name, string? npi = null) => new()
+    {
+        Id = "org",
+        Name = name,
+        Identifier = npi is null ? [] : [new Identifier(CodeSystems.Npi, npi)],
+    };
+
+    [Fact]
+    public void Compare_EncountersAtOneTimeAtDifferentOrganisations_DoNotMatch()
+    {
+        Assert.False(Matches(Visit("2020-05-01T09:00:00Z", Org("Springfield Clinic")), Visit("2020-05-01T09:00:00Z", Org("Shelbyville Hospital"))));
+        Assert.False(Matches(Visit("2020-05-01T09:00:00Z", Org("Clinic", "1111111111")), Visit("2020-05-01T09:00:00Z", Org("Clinic", "2222222222"))));
+        Assert.True(Matches(Visit("2020-05-01T09:00:00Z", Org("SPRINGFIELD CLINIC")), Visit("2020-05-01T10:00:00Z", Org("Springfield Clinic"))));
+    }
+
+    [Fact]
+    public void Compare_EncountersWithDifferentParticipants_DoNotMatch()
+    {
+        Assert.False(Matches(Visit("2020-05-01T09:00:00Z", Org("Clinic"), "Dr. Ann Smith"), Visit("2020-05-01T09:00:00Z", Org("Clinic"), "Dr. Bo Jones")));
+        Assert.True(Matches(Visit("2020-05-01T09:00:00Z", Org("Clinic"), "Dr. Ann Smith"), Visit("2020-05-01T09:00:00Z", Org("Clinic"), "DR ANN SMITH")));
+    }
+
+    [Fact]
+    public void Compare_LabRoundedAfterUnitConversion_MatchesAtTheLessPreciseValuesPrecision()
+    {
+        Assert.True(Matches(Lab("2020-03-01T08:00:00Z", 1.0746m, "mg/dL"), Lab("2020-03-01T08:00:00Z", 0.0107m, "g/L")));
+        Assert.False(Matches(Lab("2020-03-01T08:00:00Z", 24321.98m, "umol/L"), Lab("2020-03-01T08:00:00Z", 24.39m, "mmol/L")));
+    }
+
+    [Fact]
+    public void Compare_ValuesParsedFromJson_KeepTheirWrittenPrecision()
+    {
+        // Firely keeps the decimal's scale: "0.0107" carries four decimals, "5.40" two.
+        var parsed = HealthRecord.Sdk.Fhir.FhirJson.Parse<Observation>("""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2345-7"}]},"effectiveDateTime":"2020-03-01T08:00:00Z","valueQuantity":{"value":0.0107,"unit":"g/L","system":"http://unitsofmeasure.org","code":"g/L"}}""");
+        Assert.Equal(4, Assert.IsType<Quantity>(parsed.Value).Value!.Value.Scale);
+        Assert.True(Matches(Lab("2020-03-01T08:00:00Z", 1.0746m, "mg/dL"), parsed));
+    }
 }

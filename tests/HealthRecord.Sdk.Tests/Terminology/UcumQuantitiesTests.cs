@@ -27,7 +27,7 @@ public class UcumQuantitiesTests
     [InlineData("120", "mm[Hg]", "121", "mm[Hg]")]        // the same precision: equal only when identical
     [InlineData("5.4", "mmol/L", "5.5", "mmol/L")]
     [InlineData("1.0746", "mg/dL", "0.0108", "g/L")]
-    [InlineData("37", "Cel", "99.5", "[degF]")]           // 37.5 Cel
+    [InlineData("37", "Cel", "99.7", "[degF]")]           // 37.6 Cel: 38 at the first value's precision
     public void AreEqual_DifferentAtTheLessPreciseValuesPrecision_NotEqual(string a, string ua, string b, string ub)
     {
         Assert.False(UcumQuantities.AreEqual(Q(a, ua), Q(b, ub), 0));
