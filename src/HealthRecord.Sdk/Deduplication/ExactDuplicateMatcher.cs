@@ -29,11 +29,15 @@ public sealed class ExactDuplicateMatcher : IRecordMatcher
     {
         ArgumentNullException.ThrowIfNull(candidate);
         yield return ContentBlockingKey(candidate);
-        foreach (var id in ResourceIdentifiers.Keys(candidate.Resource))
+        foreach (var id in IdentifierKeys(candidate.Resource))
         {
             yield return "id|" + id;
         }
     }
+
+    // Identifiers with a system and a real value (a placeholder such as "UNK" identifies nothing), as system|value.
+    private static IEnumerable<string> IdentifierKeys(Resource resource) =>
+        ResourceIdentifiers.Of(resource).Where(i => !string.IsNullOrEmpty(i.System) && !PlaceholderValues.IsPlaceholder(i)).Select(i => $"{i.System}|{i.Value}");
 
     /// <summary>
     /// The key under which identical copies meet. Identical content means the same clinical date, so a dated
@@ -50,7 +54,7 @@ public sealed class ExactDuplicateMatcher : IRecordMatcher
     {
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
-        var shared = ResourceIdentifiers.Keys(left.Resource).Intersect(ResourceIdentifiers.Keys(right.Resource), StringComparer.Ordinal).Order(StringComparer.Ordinal).FirstOrDefault();
+        var shared = IdentifierKeys(left.Resource).Intersect(IdentifierKeys(right.Resource), StringComparer.Ordinal).Order(StringComparer.Ordinal).FirstOrDefault();
         if (shared is not null)
         {
             return new RecordMatch(true, 1.0, SameIdentifierRule, $"identifier {shared}");

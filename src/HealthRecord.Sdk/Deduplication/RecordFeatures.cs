@@ -158,12 +158,13 @@ internal sealed record RecordFeatures
         foreach (var i in Fhir.ResourceIdentifiers.Of(resource))
         {
             var system = CodeSystems.Normalize(i.System);
-            if (system is null || string.IsNullOrWhiteSpace(i.Value))
+            // A placeholder (UNK, an SSN that cannot exist) identifies nothing: never evidence that two records are one.
+            if (system is null || Fhir.PlaceholderValues.IsPlaceholder(i))
             {
                 continue;
             }
 
-            var key = system + "|" + i.Value.Trim();
+            var key = system + "|" + i.Value!.Trim();
             if (!keys.Contains(key))
             {
                 keys.Add(key);

@@ -201,12 +201,14 @@ public abstract class SelectingMergePolicy : IMergePolicy
             return;
         }
 
+        // Placeholders (an SSN "UNK") are no facts: they never reach the merged record.
+        target.RemoveAll(Fhir.PlaceholderValues.IsPlaceholder);
         var seen = new HashSet<string>(target.Select(Key), StringComparer.Ordinal);
         foreach (var member in members)
         {
             foreach (var id in Fhir.ResourceIdentifiers.ListOf(member.Resource) ?? [])
             {
-                if (!string.IsNullOrEmpty(id.Value) && seen.Add(Key(id)))
+                if (!Fhir.PlaceholderValues.IsPlaceholder(id) && seen.Add(Key(id)))
                 {
                     target.Add((Identifier)id.DeepCopy());
                 }

@@ -6,12 +6,17 @@ namespace HealthRecord.Sdk.Validation;
 
 /// <summary>
 /// The built-in checks every incoming record passes before it may enter an EHR: a clinical record
-/// names its patient, and a fact that is defined by its code has one. A record that fails is rejected
-/// with the messages as its reason. Hosts add their own rules by registering more
-/// <see cref="IValidator{T}"/> of <see cref="Resource"/>.
+/// names its patient, and a fact that is defined by its code has one (a placeholder such as <c>UNK</c> is
+/// no code); a not-done immunization names the vaccine not given; an <c>OperationOutcome</c> (a converter's
+/// or server's log of its own processing) is no clinical record. A record that fails is rejected with the
+/// messages as its reason. Hosts add their own rules by registering more <see cref="IValidator{T}"/> of
+/// <see cref="Resource"/>.
 /// </summary>
 public sealed class SourceRecordValidator : AbstractValidator<Resource>
 {
+    private const string NullFlavorSystem = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor";
+    private const string DataAbsentReasonSystem = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
+
     private static readonly Dictionary<string, string> CodeElements = new(StringComparer.Ordinal)
     {
         ["Condition"] = "code",
@@ -42,7 +47,30 @@ public sealed class SourceRecordValidator : AbstractValidator<Resource>
             .When(r => CodeElements.ContainsKey(r.TypeName))
             .WithMessage(r => $"{r.TypeName}.{CodeElements[r.TypeName]} is missing or has neither a coded value nor text: the record does not say what it is about.")
             .OverridePropertyName("code");
+
+        RuleFor(r => r)
+            .Must(r => r is not OperationOutcome)
+            .WithMessage("An OperationOutcome is a log of a converter's or server's own processing, not a fact about the patient: it is not taken into the EHR.")
+            .OverridePropertyName("resourceType");
+
+        RuleFor(r => r)
+            .Must(r => r is not Immunization { Status: Immunization.ImmunizationStatusCodes.NotDone } i || NamesAVaccine(i.VaccineCode))
+            .WithMessage("Immunization.status is not-done and vaccineCode names no vaccine (no code, or only a placeholder such as CVX 998 'no vaccine administered'): the record states nothing.")
+            .OverridePropertyName("vaccineCode");
     }
+
+    // A code that says what the record is about: not empty, not a null flavor (a bare "UNK", or any code of the
+    // NullFlavor and data-absent-reason systems). A code system's own short codes ("NA" for sodium) are kept.
+    private static bool IsRealCode(Coding c) =>
+        !string.IsNullOrWhiteSpace(c.Code)
+        && !(string.IsNullOrWhiteSpace(c.System) && PlaceholderValues.IsPlaceholder(c.Code))
+        && !string.Equals(c.System, NullFlavorSystem, StringComparison.Ordinal)
+        && !string.Equals(c.System, DataAbsentReasonSystem, StringComparison.Ordinal);
+
+    // CVX 998 (no vaccine administered) and 999 (unknown) name no vaccine; neither do null-flavor codes.
+    private static bool NamesAVaccine(CodeableConcept? concept) =>
+        concept is not null && concept.Coding.Any(c => IsRealCode(c) && !PlaceholderValues.IsPlaceholder(c.Code)
+            && !(Terminology.CodeSystems.Normalize(c.System) == Terminology.CodeSystems.Cvx && c.Code!.Trim() is "998" or "999"));
 
     private static bool HasSubject(Resource resource) =>
         PatientCompartment.SubjectOf(resource) is { } s && !string.IsNullOrWhiteSpace(s.Reference);
@@ -56,7 +84,7 @@ public sealed class SourceRecordValidator : AbstractValidator<Resource>
 
         return value switch
         {
-            CodeableConcept cc => cc.Coding.Any(c => !string.IsNullOrWhiteSpace(c.Code)) || !string.IsNullOrWhiteSpace(cc.Text),
+            CodeableConcept cc => cc.Coding.Any(IsRealCode) || !PlaceholderValues.IsPlaceholder(cc.Text),
             ResourceReference r => !string.IsNullOrWhiteSpace(r.Reference) || !string.IsNullOrWhiteSpace(r.Display) || r.Identifier is not null,
             _ => value is not null,
         };

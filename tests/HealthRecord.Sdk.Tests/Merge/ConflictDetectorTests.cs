@@ -58,4 +58,35 @@ public class ConflictDetectorTests
         var b = new Condition { Code = new CodeableConcept(CodeSystems.Snomed, "1"), Abatement = new FhirDateTime("2020-02-03T10:00:00-05:00") };
         Assert.Empty(ConflictDetector.Detect([M("a", a), M("b", b)], 0));
     }
+
+    private static AllergyIntolerance Clinical(string? system, string code, string? display, string? text) => new()
+    {
+        Code = new CodeableConcept(CodeSystems.RxNorm, "1191"),
+        ClinicalStatus = new CodeableConcept { Coding = [new Coding(system, code, display)], Text = text },
+    };
+
+    [Fact]
+    public void Detect_StatusesDifferingOnlyInDisplayTextOrSystemSpelling_AreNoConflict()
+    {
+        // Myra Jones: one converter writes "active", another "active (Active)", a third drops the scheme of the system.
+        const string system = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
+        Assert.Empty(ConflictDetector.Detect(
+        [
+            M("cerner", Clinical(system, "active", null, null)),
+            M("dh", Clinical(system, "active", "Active", null)),
+            M("mdix", Clinical("//terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", "Active", "Active")),
+            M("redox", Clinical(null, "active", null, "active")),
+        ], 0));
+    }
+
+    [Fact]
+    public void Detect_DifferentStatusCodesWithTheSameDisplay_IsAConflict() =>
+        Assert.Single(ConflictDetector.Detect([M("a", Clinical("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", "Status", null)), M("b", Clinical("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "resolved", "Status", null))], 0));
+
+    [Fact]
+    public void Detect_ValuesEqualOnlyAtTheLessPreciseValuesPrecision_IsNoConflict()
+    {
+        Assert.Empty(ConflictDetector.Detect([M("a", Weight(70.24m, "kg")), M("b", Weight(70.2m, "kg"))], 0));
+        Assert.Single(ConflictDetector.Detect([M("a", Weight(70.24m, "kg")), M("b", Weight(70.3m, "kg"))], 0));
+    }
 }
