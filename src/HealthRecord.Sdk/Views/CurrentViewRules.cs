@@ -37,6 +37,7 @@ internal sealed class CurrentViewRules
     private readonly EhrAggregate _ehr;
     private readonly DateTimeOffset? _asOf;
     private readonly Dictionary<string, EhrRecord> _medications = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Medication> _medicationsByReference = new(StringComparer.Ordinal);
     private readonly ILookup<string, EhrConflict> _conflicts;
 
     public CurrentViewRules(EhrAggregate ehr, DateTimeOffset? asOf)
@@ -48,6 +49,7 @@ internal sealed class CurrentViewRules
             if (record.Resource is Medication { Id: { } id })
             {
                 _medications[id] = record;
+                _medicationsByReference[record.Reference] = (Medication)record.Resource;
             }
         }
 
@@ -171,8 +173,32 @@ internal sealed class CurrentViewRules
             }
         }
 
+        // One drug at ingredient (and strength) level: the RxNorm clinical drug, branded drug and ingredient of
+        // albuterol are one entry. A record that names no strength joins its ingredient's entry when the
+        // history holds only one strength of it; with several strengths it stays its own entry.
+        var products = candidates.Select(c => DrugProduct.Of(c.Concept, c.Medication is { } m && _medicationsByReference.TryGetValue(m, out var med) ? med : null)).ToList();
+        var strengthsOf = products.OfType<DrugProduct>().Where(p => p.Strength is not null).GroupBy(p => p.Ingredients, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(p => p.Strength).Distinct(StringComparer.Ordinal).Count(), StringComparer.Ordinal);
+        IEnumerable<string> DrugKeys(int i)
+        {
+            if (products[i] is not { } p)
+            {
+                yield break;
+            }
+
+            if (p.Strength is not null)
+            {
+                yield return "drug:" + p.Ingredients + "|" + p.Strength;
+            }
+
+            if (strengthsOf.GetValueOrDefault(p.Ingredients) <= 1)
+            {
+                yield return "drug:" + p.Ingredients;
+            }
+        }
+
         // The latest record of a drug decides; an entry only when that record says the drug is current.
-        return Order(Collapse(candidates).Where(g => g.Chosen.Current).Select(group =>
+        return Order(Collapse(candidates, DrugKeys).Where(g => g.Chosen.Current).Select(group =>
         {
             var chosen = group.Chosen;
             var statement = chosen.Record.Resource as MedicationStatement;
@@ -233,7 +259,7 @@ internal sealed class CurrentViewRules
     }
 
     /// <summary>Joins candidates that share a concept key; in each group the latest record comes first.</summary>
-    private static List<Group> Collapse(List<Candidate> candidates)
+    private static List<Group> Collapse(List<Candidate> candidates, Func<int, IEnumerable<string>>? moreKeys = null)
     {
         var parent = Enumerable.Range(0, candidates.Count).ToArray();
         int Find(int i)
@@ -250,7 +276,7 @@ internal sealed class CurrentViewRules
         var firstWithKey = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < candidates.Count; i++)
         {
-            foreach (var key in KeysOf(candidates[i]))
+            foreach (var key in moreKeys is null ? KeysOf(candidates[i]) : KeysOf(candidates[i]).Concat(moreKeys(i)))
             {
                 if (firstWithKey.TryGetValue(key, out var j))
                 {

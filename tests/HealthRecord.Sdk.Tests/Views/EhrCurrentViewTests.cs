@@ -485,6 +485,65 @@ public class EhrCurrentViewTests
         Assert.Equal("MedicationRequest/m1", forward.Medications[0].Reference);
     }
 
+    // ---------- medications at ingredient and strength level ----------
+
+    [Fact]
+    public void Medications_AlbuterolUnderClinicalDrugBrandedDrugAndIngredientCodes_IsOneEntry()
+    {
+        // Myra Jones: RxNorm 582498 (clinical drug), 745679 (branded drug) and 435 (ingredient) in three EMRs.
+        var view = View(
+            Rec(Request("m1", "582498", "Albuterol 0.09 MG/ACTUAT inhalant powder", authoredOn: "2020-01-01"), "cerner"),
+            Rec(Request("m2", "745679", "albuterol 0.09 MG/ACTUAT Metered Dose Inhaler [Proventil]", authoredOn: "2020-02-01"), "redox"),
+            Rec(Statement("m3", "435", "Albuterol"), "dh"));
+
+        var entry = Assert.Single(view.Medications);
+        Assert.Equal(2, entry.Collapsed.Count);
+        Assert.Equal(3, entry.Sources.Count);
+    }
+
+    [Fact]
+    public void Medications_SameIngredientAtTwoStrengths_AreTwoEntriesAndAnUnstrengthenedRecordStaysApart()
+    {
+        var view = View(
+            Rec(Request("m1", "197361", "amlodipine 5 MG Oral Tablet")),
+            Rec(Request("m2", "308135", "amlodipine 10 MG Oral Tablet")),
+            Rec(Request("m3", "17767", "Amlodipine")));
+
+        Assert.Equal(3, view.Medications.Count);
+    }
+
+    [Fact]
+    public void Medications_MedicationIngredientListAndRxNormName_AreOneDrug()
+    {
+        var med = new Medication
+        {
+            Id = "med1",
+            Code = new CodeableConcept { Text = "Ventolin" },
+            Ingredient = [new Medication.IngredientComponent
+            {
+                Item = new CodeableConcept(RxNorm, "435", "albuterol"),
+                Strength = new Ratio(new Quantity { Value = 0.090m, Unit = "MG" }, new Quantity { Value = 1, Unit = "ACTUAT" }),
+            }],
+        };
+        var byReference = Request("m1", "x", "x");
+        byReference.Medication = new ResourceReference("Medication/med1");
+        var view = View(Rec(med), Rec(byReference), Rec(Request("m2", "582498", "Albuterol 0.09 MG/ACTUAT inhalant powder", authoredOn: "2019-01-01")));
+
+        Assert.Single(view.Medications);
+    }
+
+    [Theory]
+    [InlineData("albuterol 0.09 MG/ACTUAT Metered Dose Inhaler [Proventil]", "albuterol", "albuterol 0.09 MG/ACTUAT")]
+    [InlineData("Acetaminophen 325 MG / Oxycodone Hydrochloride 5 MG Oral Tablet", "acetaminophen + hydrochloride oxycodone", "acetaminophen 325 MG + hydrochloride oxycodone 5 MG")]
+    [InlineData("Albuterol", "albuterol", null)]
+    [InlineData("Albuterol inhaler", "albuterol", null)]
+    public void DrugProduct_RxNormNames_AreReadAsIngredientsAndStrengths(string name, string ingredients, string? strength)
+    {
+        var p = DrugProduct.Parse(name)!;
+        Assert.Equal(ingredients, p.Ingredients);
+        Assert.Equal(strength, p.Strength);
+    }
+
     private static string Describe(EhrCurrentView view) => string.Join("\n",
         view.Problems.Cast<CurrentViewItem>().Concat(view.Medications).Concat(view.Allergies)
             .Select(i => $"{i.Reference} {i.Display} [{string.Join(",", i.Collapsed)}] [{string.Join(",", i.Sources)}]"));
