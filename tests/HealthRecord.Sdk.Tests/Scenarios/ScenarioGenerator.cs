@@ -12,9 +12,15 @@ namespace HealthRecord.Sdk.Tests.Scenarios;
 /// over the years, two hospitals, an urgent care, five specialists, a lab, a pharmacy and an immunization
 /// registry — and re-reports facts the way real EMRs do (problem, allergy and medication lists carried
 /// forward; labs from the lab and the clinic; immunizations from the registry), with variations: display
-/// text, date precision, time zones, units, missing fields, stale statuses, code systems as OIDs. It also
-/// injects traps that are different facts and must never merge: repeated labs, recurring conditions,
-/// restarted medications. It knows the truth (which source record reports which fact).
+/// text, date precision, time zones, units converted and rounded to the converting lab's precision, missing
+/// fields, stale statuses, code systems as OIDs or SNOMED CT edition URIs, local codes beside standard ones.
+/// An EMR also sends some of its own records twice (an interface re-send: the same value and issued instant,
+/// minutes apart; or the same identifier). Traps are different facts placed inside the matcher's windows:
+/// a repeat vital sign minutes later with another value (in the same EMR or another), serial labs 1–6 h
+/// apart with another value, a second run of a lab minutes later with the same value but its own issued
+/// instant, two encounters at one time at different organisations, and further out repeated labs, recurring
+/// conditions and restarted medications. Each EMR's records are shuffled with the seeded random, so a
+/// failing seed replays. The generator knows the truth (which source record reports which fact).
 /// </summary>
 public sealed class ScenarioGenerator
 {
@@ -31,6 +37,7 @@ public sealed class ScenarioGenerator
     private readonly List<(string Trap, string Original)> _traps = [];
     private readonly Dictionary<(string Source, string OriginalId), string> _copyIds = [];
     private DateTimeOffset[] _pcpStarts = [];
+    private int _trapCount;
 
     private ScenarioGenerator(int seed) => _random = new Random(seed);
 
@@ -47,6 +54,7 @@ public sealed class ScenarioGenerator
         ArgumentNullException.ThrowIfNull(bundle);
         var g = new ScenarioGenerator(seed);
         g.Build(bundle);
+        g.ShuffleSources();
         return new Scenario(
             g._sources.Where(s => s.Value.Count > 0).ToDictionary(s => s.Key, s => (IReadOnlyList<Resource>)s.Value, StringComparer.Ordinal),
             g._truth,
@@ -110,11 +118,23 @@ public sealed class ScenarioGenerator
                         Emit(Pcp(ClinicalDates.Of(e) ?? first), e, Vary);
                     }
 
+                    if (e.Period?.Start is { Length: > 10 } && Chance(0.12))
+                    {
+                        // Another visit of the same type at the same time, at another organisation with other staff.
+                        var elsewhere = Other(Pick(["urgent-care", .. Specialists.Select(x => "spec-" + x)]), home[e.Id!]);
+                        Trap(elsewhere, e, x => AtAnotherPlace((Encounter)x, elsewhere));
+                    }
+
                     break;
                 case Condition c:
                 {
                     var h = HomeFor(c);
                     Emit(h, c, null);
+                    if (Chance(0.1))
+                    {
+                        ResendWithIdentifier(h, c);
+                    }
+
                     var onset = ClinicalDates.Of(c) ?? first;
                     foreach (var pcp in LaterPcps(onset).Where(p => p != h))
                     {
@@ -170,6 +190,11 @@ public sealed class ScenarioGenerator
                 case Immunization i:
                     Emit(HomeFor(i), i, null);
                     Emit("registry", i, Vary);
+                    if (Chance(0.15))
+                    {
+                        ResendWithIdentifier("registry", i);
+                    }
+
                     if (Chance(0.3))
                     {
                         Emit(Pcp((ClinicalDates.Of(i) ?? first) + TimeSpan.FromDays(400)), i, Vary);
@@ -181,10 +206,30 @@ public sealed class ScenarioGenerator
                     var h = HomeFor(o);
                     Emit(h, o, null);
                     var category = o.Category.SelectMany(c => c.Coding).Select(c => c.Code).FirstOrDefault();
+                    var timed = o.Effective is FhirDateTime { Value.Length: > 10 };
                     if (category == "laboratory")
                     {
                         Emit("lab", o, x => { Vary(x); LabTiming(x); });
-                        if (o.Value is Quantity && Chance(0.15))
+                        if (Chance(0.12))
+                        {
+                            Resend(h, o);
+                        }
+
+                        if (HasQuantity(o) && timed && Chance(0.2))
+                        {
+                            // Serial labs: drawn again 1-6 hours later, another value; in the same EMR or another.
+                            var by = TimeSpan.FromMinutes(60 + _random.Next(300));
+                            Trap(Chance(0.5) ? h : Other("hospital-b", h), o, x => { Shift(x, by); ChangeValue(x); });
+                        }
+
+                        if (timed && Chance(0.05))
+                        {
+                            // A second run minutes later with the same value, issued on its own: two readings.
+                            var by = TimeSpan.FromMinutes(4 + _random.Next(6));
+                            Trap(h, o, x => { Shift(x, by); ((Observation)x).Issued = (((Observation)x).Issued ?? DateTimeOffset.UnixEpoch) + TimeSpan.FromMinutes(7 + _random.Next(20)); });
+                        }
+
+                        if (HasQuantity(o) && Chance(0.1))
                         {
                             Trap(Other("hospital-b", h), o, x => { Shift(x, TimeSpan.FromDays(2 + _random.Next(20))); ChangeValue(x); });
                         }
@@ -194,6 +239,18 @@ public sealed class ScenarioGenerator
                         if (Chance(0.2))
                         {
                             Emit(h.StartsWith("hospital", StringComparison.Ordinal) ? Pcp(ClinicalDates.Of(o) ?? first) : "hospital-b", o, Vary);
+                        }
+
+                        if (Chance(0.1))
+                        {
+                            Resend(h, o);
+                        }
+
+                        if (HasQuantity(o) && timed && Chance(0.25))
+                        {
+                            // A repeat blood pressure (or pulse, weight…) minutes later with another value.
+                            var by = TimeSpan.FromMinutes(2 + _random.Next(18));
+                            Trap(Chance(0.7) ? h : Other("urgent-care", h), o, x => { Shift(x, by); ChangeValue(x); });
                         }
 
                         if (o.Value is Quantity && Chance(0.1))
@@ -245,12 +302,29 @@ public sealed class ScenarioGenerator
                     {
                         reference.Reference = $"{target.TypeName}/{copyId}";
                     }
+                    else if (target is null && ResourceReferences.TryParseTypeAndId(text, out var type, out var id) && list.Any(x => x.TypeName == type && x.Id == id))
+                    {
+                        // A record the generator made for this EMR (the other organisation of a trap).
+                    }
                     else
                     {
                         reference.Reference = null;
                         reference.Display ??= "not in this EMR";
                     }
                 }
+            }
+        }
+    }
+
+    // Each EMR lists its records in its own order; the seeded random makes it replayable.
+    private void ShuffleSources()
+    {
+        foreach (var list in _sources.Values)
+        {
+            for (var i = list.Count - 1; i > 0; i--)
+            {
+                var j = _random.Next(i + 1);
+                (list[i], list[j]) = (list[j], list[i]);
             }
         }
     }
@@ -340,24 +414,90 @@ public sealed class ScenarioGenerator
     private void Trap(string source, Resource original, Action<Resource> change)
     {
         var copy = original.DeepCopy();
-        var truth = $"{original.TypeName}/trap-{original.Id}";
-        copy.Id = CopyId(source, "trap-" + original.Id);
+        var trapId = "trap" + (++_trapCount).ToString(CultureInfo.InvariantCulture) + "-" + original.Id;
+        var truth = $"{original.TypeName}/{trapId}";
+        copy.Id = CopyId(source, trapId);
         change(copy);
         if (copy.TryGetValue("identifier", out var ids) && ids is List<Identifier> list)
         {
             list.Clear();
         }
 
-        Add(source, copy, truth);
+        Add(source, copy, truth, mapsReferences: false);
         _traps.Add((truth, original.TypeName + "/" + original.Id));
     }
 
-    private void Add(string source, Resource copy, string truth)
+    /// <summary>The EMR sends its record of a result again: same value, same issued instant, effective minutes later.</summary>
+    private void Resend(string source, Observation original)
+    {
+        if (!_copyIds.TryGetValue((source, original.Id!), out var firstId) || _sources[source].FirstOrDefault(x => x.Id == firstId) is not Observation sent)
+        {
+            return;
+        }
+
+        sent.Issued ??= (ClinicalDates.Of(sent) ?? DateTimeOffset.UnixEpoch) + TimeSpan.FromHours(1);
+        var copy = (Observation)sent.DeepCopy();
+        copy.Id = CopyId(source, "resend-" + original.Id);
+        Shift(copy, TimeSpan.FromMinutes(1 + _random.Next(8)), issued: false);
+        copy.Meta = new Meta { LastUpdated = sent.Issued + TimeSpan.FromMinutes(30) };
+        Add(source, copy, original.TypeName + "/" + original.Id, mapsReferences: false);
+    }
+
+    /// <summary>The EMR sends its record again under the same business identifier, minutes later and slightly changed.</summary>
+    private void ResendWithIdentifier(string source, Resource original)
+    {
+        if (!_copyIds.TryGetValue((source, original.Id!), out var firstId) || _sources[source].FirstOrDefault(x => x.Id == firstId) is not { } sent
+            || ResourceIdentifiers.ListOf(sent) is not { } ids)
+        {
+            return;
+        }
+
+        var identifier = new Identifier("urn:oid:2.16.840.1.113883.3.9999." + (StableIndex(source, 200) + 1).ToString(CultureInfo.InvariantCulture), "rec-" + original.Id);
+        ids.Add(identifier);
+        var copy = sent.DeepCopy();
+        copy.Id = CopyId(source, "resend-" + original.Id);
+        Shift(copy, TimeSpan.FromMinutes(1 + _random.Next(8)), issued: false);
+        switch (copy)
+        {
+            case Condition c:
+                c.Note.Add(new Annotation { Text = "updated by interface" });
+                break;
+            case Immunization i:
+                i.Note.Add(new Annotation { Text = "updated by interface" });
+                break;
+        }
+
+        Add(source, copy, original.TypeName + "/" + original.Id, mapsReferences: false);
+    }
+
+    private void Add(string source, Resource copy, string truth, bool mapsReferences = true)
     {
         _sources[source].Add(copy);
         _truth[$"{source}:{copy.TypeName}/{copy.Id}"] = truth;
-        var originalId = truth[(truth.IndexOf('/', StringComparison.Ordinal) + 1)..];
-        _copyIds[(source, originalId)] = copy.Id!;
+        if (mapsReferences)
+        {
+            var originalId = truth[(truth.IndexOf('/', StringComparison.Ordinal) + 1)..];
+            _copyIds[(source, originalId)] = copy.Id!;
+        }
+    }
+
+    private void AtAnotherPlace(Encounter e, string source)
+    {
+        var place = new Organization
+        {
+            Id = CopyId(source, "place-" + e.Id),
+            Name = Pick(["Riverside", "Northgate", "Lakeview", "Hillcrest", "Summit"]) + " " + Pick(["Walk-in Clinic", "Family Practice", "Medical Group"]),
+            Address = [new Address { PostalCode = (10000 + _random.Next(89999)).ToString(CultureInfo.InvariantCulture) }],
+        };
+        _sources[source].Add(place);
+        _truth[$"{source}:Organization/{place.Id}"] = "Organization/place-" + e.Id;
+        e.ServiceProvider = new ResourceReference("Organization/" + place.Id);
+        e.Participant.Clear();
+        e.Location.Clear();
+        if (Chance(0.5))
+        {
+            Shift(e, TimeSpan.FromMinutes(_random.Next(30)));
+        }
     }
 
     private static string CopyId(string source, string originalId) =>
@@ -379,6 +519,19 @@ public sealed class ScenarioGenerator
                 {
                     c.System = OidOf(c.System) ?? c.System;
                 }
+            }
+            else if (Chance(0.3))
+            {
+                foreach (var c in concept.Coding.Where(c => CodeSystems.Normalize(c.System) == CodeSystems.Snomed))
+                {
+                    c.System = "http://snomed.info/sct/731000124108";   // the US edition's URI
+                }
+            }
+
+            if (Chance(0.3) && concept.Coding.FirstOrDefault() is { Code: { } code })
+            {
+                // The EMR's own code beside the standard one.
+                concept.Coding.Add(new Coding("urn:oid:2.16.840.1.113883.3.9999.77", "L-" + code));
             }
 
             if (Chance(0.5))
@@ -484,13 +637,34 @@ public sealed class ScenarioGenerator
         }
     }
 
-    private static void ChangeValue(Resource r)
+    // Another reading: 3-15 % up or down, at the original's precision, and at least two units of its last digit away.
+    private void ChangeValue(Resource r)
     {
-        if (r is Observation { Value: Quantity q } && q.Value is { } v)
+        if (r is not Observation o)
         {
-            q.Value = Math.Round(v * 1.12m, 2) + 0.1m;
+            return;
+        }
+
+        foreach (var q in new[] { o.Value as Quantity }.Concat(o.Component.Select(c => c.Value as Quantity)).OfType<Quantity>())
+        {
+            if (q.Value is not { } v)
+            {
+                continue;
+            }
+
+            var digit = new decimal(1, 0, 0, false, v.Scale);
+            var factor = 1m + ((Chance(0.5) ? 1 : -1) * (3 + _random.Next(13)) / 100m);
+            var changed = Math.Round(v * factor, v.Scale);
+            if (Math.Abs(changed - v) < 2 * digit)
+            {
+                changed = v + (2 * digit);
+            }
+
+            q.Value = changed;
         }
     }
+
+    private static bool HasQuantity(Observation o) => o.Value is Quantity || o.Component.Any(c => c.Value is Quantity);
 
     private static IEnumerable<CodeableConcept> MainConcepts(Resource r) => r switch
     {
@@ -514,7 +688,8 @@ public sealed class ScenarioGenerator
         _ => null,
     };
 
-    private static void ConvertUnits(Observation o)
+    // Another lab's units, rounded as that lab writes them (often three significant digits).
+    private void ConvertUnits(Observation o)
     {
         foreach (var q in new[] { o.Value as Quantity }.Concat(o.Component.Select(c => c.Value as Quantity)).OfType<Quantity>())
         {
@@ -528,8 +703,10 @@ public sealed class ScenarioGenerator
                 "kg" => (Math.Round(v * 2.20462m, 1), "[lb_av]"),
                 "cm" => (Math.Round(v / 2.54m, 1), "[in_i]"),
                 "Cel" => (Math.Round((v * 9m / 5m) + 32m, 1), "[degF]"),
+                "mg/dL" when Chance(0.5) => (Significant(v / 100m, 3), "g/L"),
                 "mg/dL" => (Math.Round(v * 10m, 2), "mg/L"),
-                "g/dL" => (Math.Round(v * 10m, 2), "g/L"),
+                "g/dL" => (Significant(v * 10m, 3), "g/L"),
+                "mmol/L" => (v * 1000m, "umol/L"),
                 _ => null,
             };
             if (converted is { } c)
@@ -539,6 +716,18 @@ public sealed class ScenarioGenerator
                 q.Unit = c.Code;
             }
         }
+    }
+
+    private static decimal Significant(decimal value, int digits)
+    {
+        if (value == 0)
+        {
+            return 0;
+        }
+
+        var magnitude = (int)Math.Floor(Math.Log10((double)Math.Abs(value)));
+        var decimals = Math.Clamp(digits - 1 - magnitude, 0, 20);
+        return Math.Round(value, decimals);
     }
 
     private static void TruncateDates(Resource r)
@@ -593,7 +782,7 @@ public sealed class ScenarioGenerator
         }
     }
 
-    private static void Shift(Resource r, TimeSpan by)
+    private static void Shift(Resource r, TimeSpan by, bool issued = true)
     {
         static string? Move(string? value, TimeSpan by) =>
             value is not null && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)
@@ -612,7 +801,14 @@ public sealed class ScenarioGenerator
                 break;
             case Observation o:
                 o.Effective = o.Effective is FhirDateTime e ? new FhirDateTime(Move(e.Value, by)!) : o.Effective;
-                o.Issued = o.Issued + by;
+                o.Issued = issued ? o.Issued + by : o.Issued;
+                break;
+            case Immunization i when i.Occurrence is FhirDateTime occurrence:
+                i.Occurrence = new FhirDateTime(Move(occurrence.Value, by)!);
+                break;
+            case Encounter en when en.Period is not null:
+                en.Period.Start = Move(en.Period.Start, by);
+                en.Period.End = Move(en.Period.End, by);
                 break;
         }
     }
