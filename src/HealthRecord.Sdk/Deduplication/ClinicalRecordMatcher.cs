@@ -338,6 +338,12 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
         }
 
         var score = rule == SameCodeRule ? 0.95 : 0.85;
+        if (a.Issued is { } ia && b.Issued is { } ib && ia == ib)
+        {
+            // The same issued instant: the same report, not merely the same value.
+            score += 0.04;
+        }
+
         var ruleOptions = _options.RuleFor(a.Type);
         if (ruleOptions?.TimeTolerance is { } tolerance)
         {
@@ -348,6 +354,9 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
                 {
                     return RecordMatch.None;
                 }
+
+                // Closer in time is better evidence (it decides between two candidate copies); at most 0.04 off.
+                score -= tolerance > TimeSpan.Zero ? 0.04 * (gap / tolerance) : 0;
 
                 evidence += string.Create(CultureInfo.InvariantCulture, $", times within {Math.Ceiling(gap.TotalMinutes)} min");
             }

@@ -74,6 +74,7 @@ internal static class DuplicateClusterer
 
         keyOrder.Sort(StringComparer.Ordinal);
         var compared = new HashSet<(int, int)>();
+        var found = new List<(int Left, int Right, RecordMatch Match, int Order)>();
         foreach (var key in keyOrder)
         {
             var members = blocks[key];
@@ -115,19 +116,37 @@ internal static class DuplicateClusterer
                 {
                     var i = members[a];
                     var j = members[b];
-                    if (Find(parent, i) == Find(parent, j) || !compared.Add((i, j)))
+                    if (Find(parent, i) == Find(parent, j) || !compared.Add(i < j ? (i, j) : (j, i)))
                     {
                         continue;
                     }
 
                     var decision = matcher.Compare(candidates[i], candidates[j]);
-                    if (decision.IsMatch && SplitAllows(i, j) && ConstraintAllows(i, j))
+                    if (decision.IsMatch)
                     {
-                        Join(i, j, decision);
+                        found.Add((i, j, decision, found.Count));
                     }
                 }
             }
         }
+
+        // Best evidence first: when a record matches two records that may not share a cluster (two readings of
+        // one export, minutes apart), it joins the one it matches best (the higher score: closer in time, the
+        // same issued instant). Ties keep the order the pairs were found in, so the result stays canonical.
+        found.Sort(static (x, y) => y.Match.Score != x.Match.Score ? y.Match.Score.CompareTo(x.Match.Score) : x.Order.CompareTo(y.Order));
+        var joined = new List<(MatchedPair Pair, int Order)>();
+        foreach (var (i, j, decision, order) in found)
+        {
+            if (Find(parent, i) != Find(parent, j) && SplitAllows(i, j) && ConstraintAllows(i, j))
+            {
+                Join(i, j, decision);
+                joined.Add((matches[^1], order));
+            }
+        }
+
+        // The pairs are reported in the order they were found (blocking-key order), not in the order they joined.
+        matches.RemoveRange(matches.Count - joined.Count, joined.Count);
+        matches.AddRange(joined.OrderBy(x => x.Order).Select(x => x.Pair));
 
         void Join(int i, int j, RecordMatch decision)
         {

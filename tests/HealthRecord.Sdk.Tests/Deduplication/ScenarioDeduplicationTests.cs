@@ -34,6 +34,10 @@ public class ScenarioDeduplicationTests(ITestOutputHelper output)
         return Assert.Single(result.Ehrs);
     }
 
+    private static string Describe(Hl7.Fhir.Model.Resource r) => r is Hl7.Fhir.Model.Observation o
+        ? $"eff {(o.Effective as Hl7.Fhir.Model.FhirDateTime)?.Value} issued {o.Issued:O} value {(o.Value as Hl7.Fhir.Model.Quantity)?.Value} {(o.Value as Hl7.Fhir.Model.Quantity)?.Code} comps {string.Join(",", o.Component.Select(c => (c.Value as Hl7.Fhir.Model.Quantity)?.Value))}"
+        : r.TypeName;
+
     internal static Bundle LoadBundle(string path) => FhirJson.Parse<Bundle>(File.ReadAllText(path));
 
     [Fact]
@@ -98,6 +102,12 @@ public class ScenarioDeduplicationTests(ITestOutputHelper output)
             foreach (var f in m.FalseMerges.Take(5))
             {
                 output.WriteLine("  false merge " + f);
+                var record = ehr.Records.First(r => f.StartsWith(r.Reference + ":", StringComparison.Ordinal));
+                foreach (var src in record.Sources)
+                {
+                    var res = scenario.Sources[src.SourceName].First(x => $"{x.TypeName}/{x.Id}" == src.SourceResource);
+                    output.WriteLine($"    {src.SourceName} {scenario.Truth[src.ToString()]} {Describe(res)}");
+                }
             }
 
             foreach (var f in m.Missed.Take(5))

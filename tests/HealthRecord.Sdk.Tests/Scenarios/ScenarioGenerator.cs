@@ -209,7 +209,7 @@ public sealed class ScenarioGenerator
                     var timed = o.Effective is FhirDateTime { Value.Length: > 10 };
                     if (category == "laboratory")
                     {
-                        Emit("lab", o, x => { Vary(x); LabTiming(x); });
+                        Emit("lab", o, x => { Vary(x); LabTiming(x, h, o.Id!); });
                         if (Chance(0.12))
                         {
                             Resend(h, o);
@@ -627,13 +627,18 @@ public sealed class ScenarioGenerator
         }
     }
 
-    private void LabTiming(Resource r)
+    private void LabTiming(Resource r, string home, string originalId)
     {
         if (r is Observation o && o.Effective is FhirDateTime dt && dt.TryToDateTimeOffset(out var drawn) && Chance(0.3))
         {
-            // The lab reports only when it issued the result, hours after the draw.
+            // The lab reports only when it issued the result, hours after the draw; the issued instant is the
+            // lab's, so the ordering clinic's copy of the result carries it too.
             o.Effective = null;
             o.Issued = drawn + TimeSpan.FromHours(2 + _random.Next(5));
+            if (_copyIds.TryGetValue((home, originalId), out var homeId) && _sources[home].FirstOrDefault(x => x.Id == homeId) is Observation clinic)
+            {
+                clinic.Issued = o.Issued;
+            }
         }
     }
 
