@@ -55,6 +55,53 @@ public class MyraJonesDeduplicationTests(ITestOutputHelper output)
         Assert.Equal(ehr.Lineage.Count, ehr.Lineage.Select(l => (l.SourceName, l.SourceResource)).Distinct().Count());
     }
 
+    [CorpusFact]
+    public async Task Aggregate_OneSourceThatIsAFolderOfTheFiveExports_MergesInsideIt()
+    {
+        // The README's hospital=./exports/hospital/ shape: several exports of one patient in one source folder.
+        var folder = Directory.CreateTempSubdirectory("myra-jones-");
+        try
+        {
+            foreach (var v in Vendors)
+            {
+                File.Copy(Corpus.PathOf("fhir-bundles/ccda-on-fhir-myra-jones/" + v), Path.Combine(folder.FullName, v));
+            }
+
+            using var sp = new ServiceCollection().AddHealthRecord(hr => hr.Configure((HealthRecordOptions o) => o.SaveToStore = false)).BuildServiceProvider();
+            var result = await sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = [new SourceRequest("hospital", folder.FullName)] });
+            var ehr = Assert.Single(result.Ehrs);
+            foreach (var issue in result.Issues.Concat(ehr.Issues).Take(20))
+            {
+                output.WriteLine($"issue {issue.SourceName} {issue.Location} {issue.Message}");
+            }
+
+            foreach (var r in ehr.Records.Where(r => r.Resource is Condition or MedicationRequest or MedicationStatement or AllergyIntolerance))
+            {
+                output.WriteLine($"{r.Reference} x{r.Sources.Count} {Describe(r.Resource)}");
+            }
+
+            // Pneumonia, asthma, costal chondritis: one record each, not one per export.
+            Assert.Equal(3, ehr.Records.Count(r => r.Resource is Condition));
+            Assert.Single(ehr.Records, r => r.Resource is AllergyIntolerance);
+
+            // Statuses that differ only in display text or in the spelling of their system are no conflict.
+            Assert.DoesNotContain(ehr.Conflicts, c => c.Element == "clinicalStatus" && c.EhrResource.StartsWith("AllergyIntolerance/", StringComparison.Ordinal));
+
+            // A converter's OperationOutcome log is rejected with its reason, not kept as a record.
+            Assert.DoesNotContain(ehr.Records, r => r.Resource is OperationOutcome);
+            Assert.Contains(ehr.Lineage, l => l.SourceResource.StartsWith("OperationOutcome/", StringComparison.Ordinal) && l.Action == LineageAction.Rejected && l.Reason!.Contains("OperationOutcome", StringComparison.Ordinal));
+
+            // Albuterol under a clinical drug, an ingredient and a medication reference: one current medication.
+            var view = HealthRecord.Sdk.Views.EhrCurrentView.Of(ehr);
+            output.WriteLine(string.Join("; ", view.Medications.Select(m => m.Display)));
+            Assert.Single(view.Medications, m => m.Display.Contains("lbuterol", StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     internal static string Describe(Resource r) => r switch
     {
         Condition c => Concept(c.Code) + " " + HealthRecord.Sdk.Fhir.ClinicalDates.Of(c)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
