@@ -6,7 +6,9 @@ namespace HealthRecord.Sdk.Fhir;
 /// <summary>
 /// Values that stand for "no value": HL7 null flavors written as values (<c>UNK</c>, <c>ASKU</c>, <c>NI</c>…),
 /// words such as <c>unknown</c> or <c>none</c>, an element carrying only a data-absent-reason, and social
-/// security numbers that cannot be issued (<c>000-00-0000</c>, area 000, 666 or 9xx, group 00, serial 0000).
+/// security numbers that are fillers (<c>000-00-0000</c>, <c>999-99-9999</c>, area 000 or 666, group 00,
+/// serial 0000, one digit repeated). Area 9xx is kept: never issued as an SSN, but test data (Synthea) and
+/// some EMRs use it for real people's stand-in numbers, and identity linking may rely on it.
 /// They are not facts: they never identify anyone or anything, never count as evidence that two records
 /// are one, and never reach an EHR record's identifiers.
 /// </summary>
@@ -55,8 +57,8 @@ internal static class PlaceholderValues
         return ResourceIdentifiers.ListOf(resource) is { } list ? list.RemoveAll(IsPlaceholder) : 0;
     }
 
-    // A US social security number the SSA can issue: nine digits, area not 000, 666 or 9xx, group not 00, serial not 0000,
-    // and not a run of one digit.
+    // A US social security number that is not a filler: nine digits, area not 000 or 666, group not 00, serial not 0000,
+    // and not one digit repeated.
     private static bool IsPossibleSsn(string value)
     {
         Span<char> digits = stackalloc char[9];
@@ -84,7 +86,7 @@ internal static class PlaceholderValues
         }
 
         var area = digits[..3];
-        return !area.SequenceEqual("000") && !area.SequenceEqual("666") && area[0] != '9'
+        return !area.SequenceEqual("000") && !area.SequenceEqual("666")
             && !digits.Slice(3, 2).SequenceEqual("00") && !digits[5..].SequenceEqual("0000")
             && digits.Count(digits[0]) != 9;
     }
