@@ -27,7 +27,8 @@ public class CrossFormatAggregationTests
         });
 
         var ehr = Assert.Single(result.Ehrs);
-        Assert.DoesNotContain(result.Lineage, l => l.Action == Model.LineageAction.Rejected);
+        // Only Cerner's OperationOutcome (the converter's own log, no clinical fact) is rejected.
+        Assert.DoesNotContain(result.Lineage, l => l.Action == Model.LineageAction.Rejected && !l.SourceResource.StartsWith("OperationOutcome/", StringComparison.Ordinal));
 
         // No two records of one type share a coding: a fact both formats report is one record.
         foreach (var type in ehr.Records.GroupBy(r => r.Resource.TypeName))
