@@ -296,4 +296,23 @@ public class ClinicalRecordMatcherTests
         Assert.Equal(4, Assert.IsType<Quantity>(parsed.Value).Value!.Value.Scale);
         Assert.True(Matches(Lab("2020-03-01T08:00:00Z", 1.0746m, "mg/dL"), parsed));
     }
+
+    [Fact]
+    public void Cluster_CopyMatchingTwoReadingsOfOneEmr_JoinsTheOneWithTheSameIssuedInstant()
+    {
+        // Two readings of one EMR with the same value minutes apart (a second run: its own issued instant), and the
+        // lab's copy of the first; the copy matches both by value and time, and must join the first.
+        var first = Resent("2020-03-01T08:00:00Z", "2020-03-01T09:00:00Z", 128m);
+        var second = Resent("2020-03-01T08:06:00Z", "2020-03-01T09:20:00Z", 128m);
+        var labCopy = Resent("2020-03-01T08:04:00Z", "2020-03-01T09:00:00Z", 128m);
+        foreach (var order in new[] { new[] { 0, 1, 2 }, [2, 1, 0], [1, 2, 0] })
+        {
+            var resources = new Resource[] { first, second, labCopy };
+            var sources = new[] { "clinic", "clinic", "lab" };
+            var candidates = order.Select(i => new MatchCandidate(sources[i], "Observation/" + i, resources[i])).ToList();
+            var clusters = DuplicateClusterer.Cluster(candidates, _matcher, 100).Clusters;
+            var together = Assert.Single(clusters, c => c.Count == 2);
+            Assert.Equal(["Observation/0", "Observation/2"], together.Select(i => candidates[i].SourceReference).Order(StringComparer.Ordinal));
+        }
+    }
 }
