@@ -23,6 +23,24 @@ public class DeduplicationOptionsValidatorTests
         Assert.Contains(result.Errors, e => e.ErrorMessage.Contains("Rules[Condition].MaxClusterSpan", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(60 * 25)]
+    public void Validate_SameActTimeToleranceOutsideZeroToOneDay_IsAnError(int minutes)
+    {
+        var result = new DeduplicationOptionsValidator().Validate(new DeduplicationOptions { SameActTimeTolerance = TimeSpan.FromMinutes(minutes) });
+        Assert.Contains(result.Errors, e => e.ErrorMessage.Contains("SameActTimeTolerance", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Defaults_CompareValuesAtTheirWrittenPrecisionAndSameActsWithinTenMinutes()
+    {
+        var options = new DeduplicationOptions();
+        Assert.Equal(0, options.QuantityRelativeTolerance);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.SameActTimeTolerance);
+        Assert.False(options.MergeWithinSource);
+    }
+
     [Fact]
     public void For_UnknownType_Throws() =>
         Assert.Throws<ArgumentException>(() => new DeduplicationOptions().For("Claim", _ => { }));
