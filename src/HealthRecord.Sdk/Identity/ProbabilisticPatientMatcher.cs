@@ -88,7 +88,9 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         cancellationToken.ThrowIfCancellationRequested();
         var patterns = ComparePairs(features, pairs, cancellationToken);
         var model = ChooseModel(features, patterns, warnings, cancellationToken);
-        var run = new Run(this, model, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
+        // Term-frequency adjustments need a population to count in: only with weights estimated on the run's own data.
+        var frequencies = model.Estimated ? TermFrequencies.Count(features) : null;
+        var run = new Run(this, model, frequencies, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
 
         var reviewed = _review is null ? [] : await _review.GetDecisionsAsync(cancellationToken).ConfigureAwait(false);
         var index = new Dictionary<string, int>(candidates.Length, StringComparer.Ordinal);
@@ -251,10 +253,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
     /// <summary>The assessment of one comparison vector.</summary>
     private readonly record struct Assessment(double Score, LinkDecision Decision, bool ClearlyDifferent, string? Safeguard);
 
+    /// <summary>What the safeguards say about one comparison vector (independent of the score).</summary>
+    private readonly record struct Safeguards(bool Relative, bool Capped, string? Note);
+
     /// <summary>One linking run: its features, pairs, comparison vectors and model.</summary>
-    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, PatientFeatures[] features, SourcePatientReference[] references, long[] pairs, ulong[] patterns)
+    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, TermFrequencies? frequencies, PatientFeatures[] features, SourcePatientReference[] references, long[] pairs, ulong[] patterns)
     {
-        private readonly Dictionary<ulong, Assessment> _assessments = [];
+        private readonly Dictionary<ulong, Safeguards> _safeguards = [];
 
         public (List<List<int>> Groups, List<PatientLink> Links) Cluster(List<long> manualSame, HashSet<long> manualDifferent, List<string> warnings)
         {
@@ -270,9 +275,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             }
 
             var edges = new List<(double Score, long Pair)>();
+            var adjustments = new double[pairs.Length];
             for (var k = 0; k < pairs.Length; k++)
             {
-                var assessment = Assess(patterns[k]);
+                adjustments[k] = Adjustment(pairs[k], patterns[k]);
+                var assessment = Assess(patterns[k], adjustments[k]);
                 if (assessment.Decision == LinkDecision.Match && !manualDifferent.Contains(pairs[k]))
                 {
                     edges.Add((assessment.Score, pairs[k]));
@@ -284,7 +291,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             bool Conflict(int x, int y)
             {
                 var pair = CandidateBlocker.Pack(x, y);
-                return manualDifferent.Contains(pair) || Assess(PatternOf(pair)).ClearlyDifferent;
+                if (manualDifferent.Contains(pair))
+                {
+                    return true;
+                }
+
+                var pattern = PatternOf(pair);
+                return Assess(pattern, Adjustment(pair, pattern)).ClearlyDifferent;
             }
 
             foreach (var (_, pair) in edges)
@@ -316,7 +329,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                     continue;
                 }
 
-                var assessment = Assess(patterns[k]);
+                var assessment = Assess(patterns[k], adjustments[k]);
                 if (assessment.Decision == LinkDecision.NoMatch)
                 {
                     continue;
@@ -331,9 +344,10 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                     note = $"not merged: {features[blocker.Item1].Key} and {features[blocker.Item2].Key} would join one person but clearly differ";
                 }
 
-                links.Add(new PatientLink(features[a].Key, features[b].Key, Math.Round(assessment.Score, 6), decision, Explain(patterns[k], assessment.Score, decision, note))
+                var evidence = Evidence(pairs[k], patterns[k]);
+                links.Add(new PatientLink(features[a].Key, features[b].Key, Math.Round(assessment.Score, 6), decision, Explain(evidence, assessment.Score, decision, note))
                 {
-                    Evidence = model.Evidence(patterns[k]),
+                    Evidence = evidence,
                     LeftRecord = references[a],
                     RightRecord = references[b],
                 });
@@ -343,10 +357,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             {
                 var (a, b) = CandidateBlocker.Unpack(pair);
                 var pattern = PatternOf(pair);
-                var score = Math.Round(model.Score(pattern), 6);
-                links.Add(new PatientLink(features[a].Key, features[b].Key, score, LinkDecision.Match, "Same person by a reviewer's answer (ILinkReview); " + Explain(pattern, score, LinkDecision.Match, null))
+                var score = Math.Round(model.Score(pattern) + Adjustment(pair, pattern), 6);
+                var evidence = Evidence(pair, pattern);
+                links.Add(new PatientLink(features[a].Key, features[b].Key, score, LinkDecision.Match, "Same person by a reviewer's answer (ILinkReview); " + Explain(evidence, score, LinkDecision.Match, null))
                 {
-                    Evidence = model.Evidence(pattern),
+                    Evidence = evidence,
                     IsManual = true,
                     LeftRecord = references[a],
                     RightRecord = references[b],
@@ -373,16 +388,75 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             return PatientComparator.Compare(features[a], features[b]);
         }
 
-        private Assessment Assess(ulong pattern)
+        /// <summary>The term-frequency adjustment of a pair (0 without frequencies).</summary>
+        private double Adjustment(long pair, ulong pattern)
         {
-            if (_assessments.TryGetValue(pattern, out var known))
+            if (frequencies is null)
             {
-                return known;
+                return 0;
+            }
+
+            var (a, b) = CandidateBlocker.Unpack(pair);
+            return frequencies.Adjust(features[a], features[b], pattern, model);
+        }
+
+        /// <summary>The evidence of a pair: each field's level and weight, term-frequency adjustments included.</summary>
+        private IReadOnlyList<FieldEvidence> Evidence(long pair, ulong pattern)
+        {
+            var evidence = model.Evidence(pattern);
+            if (frequencies is null)
+            {
+                return evidence;
+            }
+
+            var (a, b) = CandidateBlocker.Unpack(pair);
+            Span<double> perField = stackalloc double[FieldSpec.FieldCount];
+            frequencies.Adjust(features[a], features[b], pattern, model, perField);
+            var list = new List<FieldEvidence>(evidence.Count);
+            foreach (var e in evidence)
+            {
+                var adjustment = perField[(int)e.Field];
+                list.Add(adjustment == 0 ? e : e with { Level = e.Level + "+tf", Weight = Math.Round(model.Weight((int)e.Field, 0) + adjustment, 3) });
+            }
+
+            return list;
+        }
+
+        private Assessment Assess(ulong pattern, double adjustment)
+        {
+            var guard = SafeguardsOf(pattern);
+            var options = owner._options;
+            var score = model.Score(pattern) + adjustment;
+            var decision = score >= options.MatchThreshold ? LinkDecision.Match : score >= options.PossibleThreshold ? LinkDecision.Possible : LinkDecision.NoMatch;
+            var safeguard = guard.Note;
+            if (guard.Relative)
+            {
+                decision = LinkDecision.NoMatch;
+            }
+            else if (guard.Capped && decision == LinkDecision.Match)
+            {
+                decision = LinkDecision.Possible;
+            }
+            else if (decision == LinkDecision.NoMatch || !guard.Capped)
+            {
+                safeguard = null;
+            }
+
+            // Relatives (and pairs scoring below the conflict threshold) never join one person through a chain of other matches.
+            return new Assessment(score, decision, guard.Relative || score < options.ConflictThreshold, safeguard);
+        }
+
+        private Safeguards SafeguardsOf(ulong pattern)
+        {
+            lock (_safeguards)
+            {
+                if (_safeguards.TryGetValue(pattern, out var known))
+                {
+                    return known;
+                }
             }
 
             var options = owner._options;
-            var score = model.Score(pattern);
-            var decision = score >= options.MatchThreshold ? LinkDecision.Match : score >= options.PossibleThreshold ? LinkDecision.Possible : LinkDecision.NoMatch;
             // SSNs less than 100 apart do not agree here: twins are often given consecutive numbers. Keying errors that
             // consecutive numbers never show (a transposition, one wrong digit 100 or more apart) do.
             var ssnLevel = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber);
@@ -392,7 +466,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             var identifierDiffers = ssnLevel == FieldSpec.SsnDifferent
                 || FieldSpec.Get(pattern, (int)MatchField.DriversLicense) == 1
                 || FieldSpec.Get(pattern, (int)MatchField.LocalIdentifier) == 1;
-            var placeAgrees = FieldSpec.Get(pattern, (int)MatchField.AddressLine) <= 2
+            var placeAgrees = FieldSpec.Get(pattern, (int)MatchField.AddressLine) <= FieldSpec.AddressSimilar
                 || FieldSpec.Get(pattern, (int)MatchField.PostalCode) <= 1
                 || FieldSpec.Get(pattern, (int)MatchField.City) <= 1
                 || FieldSpec.Get(pattern, (int)MatchField.Phone) == 0
@@ -425,7 +499,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 safeguard = "at most possible: birth dates ten or more years apart with no shared identifier (a parent or child?)";
             }
             else if (!identifierAgrees && givenLevel != FieldSpec.Missing && birthLevel != FieldSpec.Missing
-                && ((givenLevel >= 3 && birthLevel >= 1) || (givenLevel >= 2 && birthLevel >= 3)))
+                && ((givenLevel >= FieldSpec.GivenJw88 && birthLevel >= 1) || (givenLevel >= FieldSpec.GivenClose && birthLevel >= 3)))
             {
                 capped = true;
                 safeguard = "at most possible: both the given names and the birth dates are only alike, with no shared identifier (siblings?)";
@@ -436,38 +510,27 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 safeguard = "at most possible: an identifier of the same system differs and no address, city, postcode, phone or e-mail agrees (a namesake?)";
             }
 
-            if (relative)
+            var result = new Safeguards(relative, capped, safeguard);
+            lock (_safeguards)
             {
-                decision = LinkDecision.NoMatch;
-            }
-            else if (capped && decision == LinkDecision.Match)
-            {
-                decision = LinkDecision.Possible;
-            }
-            else if (decision == LinkDecision.NoMatch || !capped)
-            {
-                safeguard = null;
+                _safeguards[pattern] = result;
             }
 
-            // Relatives (and pairs scoring below the conflict threshold) never join one person through a chain of other matches.
-            var assessment = new Assessment(score, decision, relative || score < options.ConflictThreshold, safeguard);
-            _assessments[pattern] = assessment;
-
-            return assessment;
+            return result;
         }
 
-        private string Explain(ulong pattern, double score, LinkDecision decision, string? note)
+        private string Explain(IReadOnlyList<FieldEvidence> evidence, double score, LinkDecision decision, string? note)
         {
             var options = owner._options;
             var sb = new StringBuilder();
-            sb.Append(CultureInfo.InvariantCulture, $"{decision}: score {score:+0.00;-0.00;0} (match >= {options.MatchThreshold:0.##}, possible >= {options.PossibleThreshold:0.##}; {(model.Estimated ? "EM-estimated" : "default")} weights)");
+            sb.Append(CultureInfo.InvariantCulture, $"{decision}: score {score:+0.00;-0.00;0} (match >= {options.MatchThreshold:0.##}, possible >= {options.PossibleThreshold:0.##}; {(model.Estimated ? "EM-estimated" : "default")} weights{(frequencies is null ? "" : ", term-frequency adjusted")})");
             if (note is not null)
             {
                 sb.Append("; ").Append(note);
             }
 
             sb.Append(" |");
-            foreach (var e in model.Evidence(pattern))
+            foreach (var e in evidence)
             {
                 sb.Append(CultureInfo.InvariantCulture, $" {e.Field}={e.Level}({e.Weight:+0.00;-0.00;0})");
             }

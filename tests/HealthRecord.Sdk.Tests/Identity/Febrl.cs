@@ -1,3 +1,4 @@
+using System.Globalization;
 using HealthRecord.Sdk.Identity;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
@@ -41,7 +42,9 @@ internal static class Febrl
             address.Line = new[] { lineOne, Cell("address_2") }.Where(s => s.Length > 0).ToList();
             patient.Address.Add(address);
             var dob = Cell("date_of_birth");
-            if (dob.Length == 8)
+            // FHIR's date type cannot hold a date that does not exist (FEBRL corrupts some into 31 February or month 13):
+            // such a birth date is dropped, as a FHIR source would have to.
+            if (dob.Length == 8 && DateTime.TryParseExact(dob, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
             {
                 patient.BirthDate = $"{dob[..4]}-{dob[4..6]}-{dob[6..]}";
             }
@@ -64,8 +67,13 @@ internal static class Febrl
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 }
 
-/// <summary>Pairwise precision/recall of a linking result against the entity truth.</summary>
-internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long CorrectPairs)
+/// <summary>
+/// Pairwise quality of a linking result against the entity truth. <em>Automatic</em>: the pairs within each person (what is
+/// merged without a human). <em>With review</em>: the pairs within the groups that the persons form once every <c>possible</c>
+/// link between two persons is accepted (what a reviewer who answers each queued pair correctly can reach); the review queue
+/// is the number of those possible links.
+/// </summary>
+internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long CorrectPairs, long ReviewCorrectPairs, int ReviewQueue, int Records)
 {
     public double Precision => PredictedPairs == 0 ? 1 : (double)CorrectPairs / PredictedPairs;
 
@@ -73,12 +81,67 @@ internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long
 
     public double F1 => Precision + Recall == 0 ? 0 : 2 * Precision * Recall / (Precision + Recall);
 
+    /// <summary>Recall of automatic and possible links together.</summary>
+    public double RecallWithReview => TruePairs == 0 ? 1 : (double)ReviewCorrectPairs / TruePairs;
+
+    /// <summary>The review queue as a share of the records.</summary>
+    public double ReviewShare => Records == 0 ? 0 : (double)ReviewQueue / Records;
+
     /// <summary>Pairs implied by the persons (all pairs within a person), against the truth; <paramref name="crossOnly"/> counts only pairs across sources.</summary>
     public static PairwiseQuality Of(IReadOnlyList<PatientCandidate> candidates, PatientLinkResult result, bool crossOnly)
     {
         var source = candidates.ToDictionary(c => c.Key, c => c.SourceName);
+        var (predicted, correct) = Count(result.Persons, source, crossOnly);
+
+        // Persons joined by the possible links between them (the review queue).
+        var personOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var p = 0; p < result.Persons.Count; p++)
+        {
+            foreach (var key in result.Persons[p])
+            {
+                personOf[key] = p;
+            }
+        }
+
+        var parent = Enumerable.Range(0, result.Persons.Count).ToArray();
+        int Find(int x) => parent[x] == x ? x : parent[x] = Find(parent[x]);
+        var queue = 0;
+        foreach (var link in result.Links.Where(l => l.Decision == LinkDecision.Possible))
+        {
+            int a = personOf[link.Left], b = personOf[link.Right];
+            if (a != b)
+            {
+                queue++;
+                parent[Find(a)] = Find(b);
+            }
+        }
+
+        var reviewed = result.Persons.Select((p, i) => (p, i)).GroupBy(x => Find(x.i)).Select(g => (IReadOnlyList<string>)g.SelectMany(x => x.p).ToList()).ToList();
+        var (_, reviewCorrect) = Count(reviewed, source, crossOnly);
+
+        long truth = 0;
+        foreach (var entity in candidates.GroupBy(c => Febrl.Entity(c.Key)))
+        {
+            var members = entity.ToList();
+            for (var i = 0; i < members.Count; i++)
+            {
+                for (var j = i + 1; j < members.Count; j++)
+                {
+                    if (!crossOnly || members[i].SourceName != members[j].SourceName)
+                    {
+                        truth++;
+                    }
+                }
+            }
+        }
+
+        return new PairwiseQuality(truth, predicted, correct, reviewCorrect, queue, candidates.Count);
+    }
+
+    private static (long Predicted, long Correct) Count(IReadOnlyList<IReadOnlyList<string>> persons, Dictionary<string, string> source, bool crossOnly)
+    {
         long predicted = 0, correct = 0;
-        foreach (var person in result.Persons)
+        foreach (var person in persons)
         {
             for (var i = 0; i < person.Count; i++)
             {
@@ -98,24 +161,10 @@ internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long
             }
         }
 
-        long truth = 0;
-        foreach (var entity in candidates.GroupBy(c => Febrl.Entity(c.Key)))
-        {
-            var members = entity.ToList();
-            for (var i = 0; i < members.Count; i++)
-            {
-                for (var j = i + 1; j < members.Count; j++)
-                {
-                    if (!crossOnly || members[i].SourceName != members[j].SourceName)
-                    {
-                        truth++;
-                    }
-                }
-            }
-        }
-
-        return new PairwiseQuality(truth, predicted, correct);
+        return (predicted, correct);
     }
 
-    public override string ToString() => $"P {Precision:F4} R {Recall:F4} F1 {F1:F4} (true {TruePairs}, predicted {PredictedPairs}, correct {CorrectPairs})";
+    public override string ToString() =>
+        $"P {Precision:F4} R {Recall:F4} F1 {F1:F4} (true {TruePairs}, predicted {PredictedPairs}, correct {CorrectPairs}); " +
+        $"with review R {RecallWithReview:F4} (correct {ReviewCorrectPairs}), review queue {ReviewQueue} ({ReviewShare:P2} of {Records} records)";
 }
