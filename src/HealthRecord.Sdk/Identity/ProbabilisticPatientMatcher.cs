@@ -88,8 +88,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         cancellationToken.ThrowIfCancellationRequested();
         var patterns = ComparePairs(features, pairs, cancellationToken);
         var model = ChooseModel(features, patterns, warnings, cancellationToken);
-        // Term-frequency adjustments need a population to count in: only with weights estimated on the run's own data.
-        var frequencies = model.Estimated ? TermFrequencies.Count(features) : null;
+        // Term-frequency adjustments need a population to count in: only for runs large enough to estimate weights.
+        var frequencies = _options.EstimateWeights && pairs.Length >= _options.MinimumPairsForEstimation ? TermFrequencies.Count(features) : null;
         var run = new Run(this, model, frequencies, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
 
         var reviewed = _review is null ? [] : await _review.GetDecisionsAsync(cancellationToken).ConfigureAwait(false);
@@ -124,7 +124,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 }
             }
 
-            var open = links.Where(l => l.Decision == LinkDecision.Possible && person[index[l.Left]] != person[index[l.Right]]).ToArray();
+            var open = ReviewQueue(links, person, index, reviewed);
             if (open.Length > 0)
             {
                 await _review.SubmitAsync(open, cancellationToken).ConfigureAwait(false);
@@ -142,6 +142,48 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             links.Count(l => l.Decision == LinkDecision.Match), links.Count(l => l.Decision == LinkDecision.Possible),
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new PatientLinkResult(persons, links) { Warnings = warnings, Statistics = statistics };
+    }
+
+    /// <summary>
+    /// The pairs to put before a reviewer: one per pair of persons (its strongest possible link), and none for two persons a
+    /// reviewer already said are different people (through any of their records). A reviewer decides once per two persons, not
+    /// once per pair of their records.
+    /// </summary>
+    internal static PatientLink[] ReviewQueue(IReadOnlyList<PatientLink> links, int[] person, Dictionary<string, int> index, IReadOnlyList<ReviewedLink> reviewed)
+    {
+        static long PersonPair(int x, int y) => CandidateBlocker.Pack(x, y);
+        var answered = new HashSet<long>();
+        foreach (var r in reviewed)
+        {
+            if (r.Decision == ReviewDecision.DifferentPersons && index.TryGetValue(r.Left, out var a) && index.TryGetValue(r.Right, out var b) && person[a] != person[b])
+            {
+                answered.Add(PersonPair(person[a], person[b]));
+            }
+        }
+
+        var best = new Dictionary<long, PatientLink>();
+        foreach (var link in links)
+        {
+            int a = person[index[link.Left]], b = person[index[link.Right]];
+            if (link.Decision != LinkDecision.Possible || a == b)
+            {
+                continue;
+            }
+
+            var key = PersonPair(a, b);
+            if (answered.Contains(key))
+            {
+                continue;
+            }
+
+            // Strongest first; links are in key order, so ties keep the first.
+            if (!best.TryGetValue(key, out var kept) || link.Score > kept.Score)
+            {
+                best[key] = link;
+            }
+        }
+
+        return best.Values.OrderBy(l => l.Left, StringComparer.Ordinal).ThenBy(l => l.Right, StringComparer.Ordinal).ToArray();
     }
 
     private ulong[] ComparePairs(PatientFeatures[] features, long[] pairs, CancellationToken cancellationToken)
@@ -193,8 +235,9 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         var estimated = MatchModel.Estimate(counts, MatchModel.Default, u, _options.MaximumEstimationIterations, cancellationToken);
         if (estimated is null)
         {
-            warnings.Add("Weight estimation did not find a match class in the compared pairs; the default weights were used.");
-            return MatchModel.Default;
+            // u from random pairs does not depend on the fit; only m falls back to the defaults.
+            warnings.Add("Weight estimation did not find a plausible match class in the compared pairs; the default m probabilities were used with u estimated on random pairs.");
+            return new MatchModel(MatchModel.Default.M, u, MatchModel.Default.Prior);
         }
 
         IdentityLog.WeightsEstimated(_logger, counts.Count, estimated.Prior);

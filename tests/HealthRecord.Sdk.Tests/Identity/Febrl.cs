@@ -69,11 +69,12 @@ internal static class Febrl
 
 /// <summary>
 /// Pairwise quality of a linking result against the entity truth. <em>Automatic</em>: the pairs within each person (what is
-/// merged without a human). <em>With review</em>: the pairs within the groups that the persons form once every <c>possible</c>
-/// link between two persons is accepted (what a reviewer who answers each queued pair correctly can reach); the review queue
-/// is the number of those possible links.
+/// merged without a human). <em>With review</em>: the pairs within the groups that the persons form once every item of the
+/// review queue (what the matcher submitted to <see cref="ILinkReview"/>) that joins one entity is accepted: what a reviewer
+/// who answers each queued item correctly reaches. <em>Links</em>: the pairs scored <c>match</c> themselves, without the
+/// persons' transitive closure (how Splink counts its figures).
 /// </summary>
-internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long CorrectPairs, long ReviewCorrectPairs, int ReviewQueue, int Records)
+internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long CorrectPairs, long ReviewCorrectPairs, int ReviewQueue, int Records, long LinkPredicted, long LinkCorrect)
 {
     public double Precision => PredictedPairs == 0 ? 1 : (double)CorrectPairs / PredictedPairs;
 
@@ -84,11 +85,17 @@ internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long
     /// <summary>Recall of automatic and possible links together.</summary>
     public double RecallWithReview => TruePairs == 0 ? 1 : (double)ReviewCorrectPairs / TruePairs;
 
+    /// <summary>Precision of the match links themselves.</summary>
+    public double LinkPrecision => LinkPredicted == 0 ? 1 : (double)LinkCorrect / LinkPredicted;
+
+    /// <summary>Recall of the match links themselves (no transitive closure).</summary>
+    public double LinkRecall => TruePairs == 0 ? 1 : (double)LinkCorrect / TruePairs;
+
     /// <summary>The review queue as a share of the records.</summary>
     public double ReviewShare => Records == 0 ? 0 : (double)ReviewQueue / Records;
 
     /// <summary>Pairs implied by the persons (all pairs within a person), against the truth; <paramref name="crossOnly"/> counts only pairs across sources.</summary>
-    public static PairwiseQuality Of(IReadOnlyList<PatientCandidate> candidates, PatientLinkResult result, bool crossOnly)
+    public static PairwiseQuality Of(IReadOnlyList<PatientCandidate> candidates, PatientLinkResult result, IReadOnlyList<PatientLink> queue, bool crossOnly)
     {
         var source = candidates.ToDictionary(c => c.Key, c => c.SourceName);
         var (predicted, correct) = Count(result.Persons, source, crossOnly);
@@ -105,15 +112,16 @@ internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long
 
         var parent = Enumerable.Range(0, result.Persons.Count).ToArray();
         int Find(int x) => parent[x] == x ? x : parent[x] = Find(parent[x]);
-        var queue = 0;
-        foreach (var link in result.Links.Where(l => l.Decision == LinkDecision.Possible))
+        foreach (var link in queue.Where(l => Febrl.Entity(l.Left) == Febrl.Entity(l.Right)))
         {
-            int a = personOf[link.Left], b = personOf[link.Right];
-            if (a != b)
-            {
-                queue++;
-                parent[Find(a)] = Find(b);
-            }
+            parent[Find(personOf[link.Left])] = Find(personOf[link.Right]);
+        }
+
+        long linkPredicted = 0, linkCorrect = 0;
+        foreach (var link in result.Links.Where(l => l.Decision == LinkDecision.Match && (!crossOnly || source[l.Left] != source[l.Right])))
+        {
+            linkPredicted++;
+            linkCorrect += Febrl.Entity(link.Left) == Febrl.Entity(link.Right) ? 1 : 0;
         }
 
         var reviewed = result.Persons.Select((p, i) => (p, i)).GroupBy(x => Find(x.i)).Select(g => (IReadOnlyList<string>)g.SelectMany(x => x.p).ToList()).ToList();
@@ -135,7 +143,7 @@ internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long
             }
         }
 
-        return new PairwiseQuality(truth, predicted, correct, reviewCorrect, queue, candidates.Count);
+        return new PairwiseQuality(truth, predicted, correct, reviewCorrect, queue.Count, candidates.Count, linkPredicted, linkCorrect);
     }
 
     private static (long Predicted, long Correct) Count(IReadOnlyList<IReadOnlyList<string>> persons, Dictionary<string, string> source, bool crossOnly)
@@ -166,5 +174,6 @@ internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long
 
     public override string ToString() =>
         $"P {Precision:F4} R {Recall:F4} F1 {F1:F4} (true {TruePairs}, predicted {PredictedPairs}, correct {CorrectPairs}); " +
-        $"with review R {RecallWithReview:F4} (correct {ReviewCorrectPairs}), review queue {ReviewQueue} ({ReviewShare:P2} of {Records} records)";
+        $"with review R {RecallWithReview:F4} (correct {ReviewCorrectPairs}), review queue {ReviewQueue} ({ReviewShare:P2} of {Records} records); " +
+        $"match links P {LinkPrecision:F4} R {LinkRecall:F4} ({LinkCorrect} of {LinkPredicted})";
 }

@@ -13,8 +13,9 @@ public class ZzProbeTests
         var c = set == "4"
             ? Febrl.Read(Corpus.PathOf("linkage/febrl/dataset4a.csv"), "a").Concat(Febrl.Read(Corpus.PathOf("linkage/febrl/dataset4b.csv"), "b")).ToList()
             : Febrl.Read(Corpus.PathOf($"linkage/febrl/dataset{set}.csv"), "a");
-        var result = await new ProbabilisticPatientMatcher(Options.Create(new ProbabilisticPatientMatcherOptions())).LinkAsync(c);
-        var q = PairwiseQuality.Of(c, result, set == "4");
+        var review = new InMemoryLinkReview();
+        var result = await new ProbabilisticPatientMatcher(Options.Create(new ProbabilisticPatientMatcherOptions()), review).LinkAsync(c);
+        var q = PairwiseQuality.Of(c, result, await review.GetPendingAsync(), set == "4");
         var byKey = c.ToDictionary(x => x.Key);
         using var w = new StreamWriter($"/tmp/idprobe/febrl{set}.txt");
         w.WriteLine(q);
