@@ -60,12 +60,12 @@ internal static class FieldSpec
     /// <summary>P(level | same person): how often a true match shows each level (data-entry error rates in EMR registration).</summary>
     public static readonly double[][] DefaultM =
     [
-        [0.86, 0.05, 0.04, 0.015, 0.015, 0.02],
-        [0.90, 0.05, 0.01, 0.01, 0.01, 0.02],
+        [0.855, 0.05, 0.04, 0.015, 0.02, 0.02],
+        [0.895, 0.045, 0.0075, 0.0075, 0.015, 0.03],
         [0.93, 0.03, 0.01, 0.01, 0.015, 0.005],
         [0.98, 0.02],
         [0.60, 0.08, 0.03, 0.02, 0.03, 0.24],
-        [0.70, 0.05, 0.02, 0.23],
+        [0.70, 0.05, 0.01, 0.24],
         [0.70, 0.03, 0.27],
         [0.60, 0.05, 0.35],
         [0.70, 0.30],

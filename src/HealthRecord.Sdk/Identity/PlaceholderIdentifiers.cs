@@ -8,13 +8,15 @@ namespace HealthRecord.Sdk.Identity;
 /// <c>999-99-9999</c>), and SSNs the Social Security Administration never issues (area 000 or 666, group 00, serial 0000,
 /// the advertising range 987-65-4320 to 4329, and specimen numbers such as 123-45-6789 and 078-05-1120). Area 900–999 is kept:
 /// it is an ITIN, a real number of the person. Such a value is never identity evidence: the matcher ignores it, and it
-/// does not belong on the golden Patient.
+/// does not belong on the golden Patient. Also: a single-character value, a C-CDA id converted without its extension (value
+/// <c>urn:oid:…</c> under system <c>urn:ietf:rfc:3986</c>), an SSN of more than nine digits or zero-padded (<c>00000-623</c>).
 /// </summary>
 internal static class PlaceholderIdentifiers
 {
     private const string SsnSystem = "http://hl7.org/fhir/sid/us-ssn";
     private const string SsnOid = "urn:oid:2.16.840.1.113883.4.1";
     private const string IdentifierTypeSystem = "http://terminology.hl7.org/CodeSystem/v2-0203";
+    private const string UriSystem = "urn:ietf:rfc:3986";
     private const string DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
 
     /// <summary>Values that stand for "no value" (HL7 v3 null flavours and what EMRs type instead), upper case, punctuation removed.</summary>
@@ -52,8 +54,16 @@ internal static class PlaceholderIdentifiers
         }
 
         var alnum = new string(value.Where(char.IsLetterOrDigit).Select(char.ToUpperInvariant).ToArray());
-        if (alnum.Length == 0 || NullWords.Contains(alnum))
+        if (alnum.Length <= 1 || NullWords.Contains(alnum))
         {
+            // Nothing, a null flavour, or a single character (an NPI "1" on a certification sample's Patient).
+            return true;
+        }
+
+        if (identifier.System == UriSystem && value.StartsWith("urn:oid:", StringComparison.OrdinalIgnoreCase))
+        {
+            // A C-CDA id with a root and no extension, converted: the OID of an identifier system (the SSN's
+            // 2.16.840.1.113883.4.1 with the number left out) or a vendor's test root, shared by every patient it exports.
             return true;
         }
 
@@ -71,9 +81,15 @@ internal static class PlaceholderIdentifiers
     public static bool IsPlaceholderSsn(string digits)
     {
         ArgumentNullException.ThrowIfNull(digits);
+        if (digits.Length > 9 || digits.Length < 9 && digits.StartsWith("000", StringComparison.Ordinal))
+        {
+            // Too long to be an SSN (123-101-5230 on two different NIST test patients), or zero-padded (00000-623).
+            return true;
+        }
+
         if (digits.Length != 9)
         {
-            // Partial numbers ("last four") and foreign formats are judged only by the repeated-digit rule.
+            // Partial numbers ("last four") and other national formats are judged only by the repeated-digit rule.
             return digits.Length > 0 && digits.All(d => d == digits[0]);
         }
 

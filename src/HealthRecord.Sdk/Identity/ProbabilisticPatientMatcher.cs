@@ -297,7 +297,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
     private readonly record struct Assessment(double Score, LinkDecision Decision, bool ClearlyDifferent, string? Safeguard);
 
     /// <summary>What the safeguards say about one comparison vector (independent of the score).</summary>
-    private readonly record struct Safeguards(bool Relative, bool Capped, string? Note);
+    /// <param name="Relative">Given name and birth date both differ with no shared identifier.</param>
+    /// <param name="Capped">A safeguard keeps the pair at most possible.</param>
+    /// <param name="Note">The safeguard's explanation.</param>
+    /// <param name="Twin">Given names clearly differ with no shared identifier (twins, siblings, relatives).</param>
+    private readonly record struct Safeguards(bool Relative, bool Capped, string? Note, bool Twin);
 
     /// <summary>One linking run: its features, pairs, comparison vectors and model.</summary>
     private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, TermFrequencies? frequencies, PatientFeatures[] features, SourcePatientReference[] references, long[] pairs, ulong[] patterns)
@@ -331,6 +335,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
             edges.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Pair.CompareTo(y.Pair));
             var refused = new Dictionary<long, (int, int)>();
+            var ambiguous = AmbiguousEdges(edges, manualDifferent);
+            edges.RemoveAll(e => ambiguous.ContainsKey(e.Pair));
             bool Conflict(int x, int y)
             {
                 var pair = CandidateBlocker.Pack(x, y);
@@ -386,6 +392,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                     decision = LinkDecision.Possible;
                     note = $"not merged: {features[blocker.Item1].Key} and {features[blocker.Item2].Key} would join one person but clearly differ";
                 }
+                else if (ambiguous.TryGetValue(pairs[k], out var between))
+                {
+                    decision = LinkDecision.Possible;
+                    note = $"not merged: a record without a given name matches both {features[between.Item1].Key} and {features[between.Item2].Key}, who clearly differ (twins or relatives?)";
+                }
 
                 var evidence = Evidence(pairs[k], patterns[k]);
                 links.Add(new PatientLink(features[a].Key, features[b].Key, Math.Round(assessment.Score, 6), decision, Explain(evidence, assessment.Score, decision, note))
@@ -429,6 +440,66 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
             var (a, b) = CandidateBlocker.Unpack(pair);
             return PatientComparator.Compare(features[a], features[b]);
+        }
+
+        /// <summary>
+        /// Match edges of a record without a given name that matches records of two people who clearly differ (twins, relatives
+        /// of one household: the given name is what tells them apart). Such a record could belong to either; none of its edges
+        /// is merged, whichever scores higher. Returns each such edge with the two records it cannot choose between.
+        /// </summary>
+        private Dictionary<long, (int, int)> AmbiguousEdges(List<(double Score, long Pair)> edges, HashSet<long> manualDifferent)
+        {
+            var partners = new SortedDictionary<int, List<int>>();
+            foreach (var (_, pair) in edges)
+            {
+                var (a, b) = CandidateBlocker.Unpack(pair);
+                foreach (var (x, y) in (ReadOnlySpan<(int, int)>)[(a, b), (b, a)])
+                {
+                    if (features[x].Given.Length == 0)
+                    {
+                        if (!partners.TryGetValue(x, out var list))
+                        {
+                            partners[x] = list = [];
+                        }
+
+                        list.Add(y);
+                    }
+                }
+            }
+
+            var result = new Dictionary<long, (int, int)>();
+            foreach (var (record, list) in partners)
+            {
+                (int, int)? between = null;
+                for (var i = 0; i < list.Count && between is null; i++)
+                {
+                    for (var j = i + 1; j < list.Count && between is null; j++)
+                    {
+                        var pair = CandidateBlocker.Pack(list[i], list[j]);
+                        if (manualDifferent.Contains(pair))
+                        {
+                            between = (Math.Min(list[i], list[j]), Math.Max(list[i], list[j]));
+                            continue;
+                        }
+
+                        var pattern = PatternOf(pair);
+                        if (SafeguardsOf(pattern).Twin || Assess(pattern, Adjustment(pair, pattern)).ClearlyDifferent)
+                        {
+                            between = (Math.Min(list[i], list[j]), Math.Max(list[i], list[j]));
+                        }
+                    }
+                }
+
+                if (between is { } b)
+                {
+                    foreach (var partner in list)
+                    {
+                        result[CandidateBlocker.Pack(record, partner)] = b;
+                    }
+                }
+            }
+
+            return result;
         }
 
         /// <summary>The term-frequency adjustment of a pair (0 without frequencies).</summary>
@@ -485,7 +556,8 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 safeguard = null;
             }
 
-            // Relatives (and pairs scoring below the conflict threshold) never join one person through a chain of other matches.
+            // Relatives, twin-shaped pairs and pairs scoring below the conflict threshold never join one person through a chain
+            // of other matches.
             return new Assessment(score, decision, guard.Relative || score < options.ConflictThreshold, safeguard);
         }
 
@@ -553,7 +625,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 safeguard = "at most possible: an identifier of the same system differs and no address, city, postcode, phone or e-mail agrees (a namesake?)";
             }
 
-            var result = new Safeguards(relative, capped, safeguard);
+            var result = new Safeguards(relative, capped, safeguard, !identifierAgrees && givenDiffers && options.GivenNameSafeguard);
             lock (_safeguards)
             {
                 _safeguards[pattern] = result;

@@ -39,7 +39,9 @@ public class FebrlCorpusTests(ITestOutputHelper output)
 
         AssertGoals(quality);
         Assert.Equal(1.0, quality.Precision);
-        Assert.Equal((6538L, 6480L), (quality.TruePairs, quality.CorrectPairs));
+        // 67 true pairs wait for review: twin-shaped (another given name and SSN), parent/child-shaped, or a record without a
+        // given name that matches two records of its entity that are twin-shaped to each other.
+        Assert.Equal((6538L, 6471L, 6533L), (quality.TruePairs, quality.CorrectPairs, quality.ReviewCorrectPairs));
         Assert.True(result.Statistics!.ReductionRatio >= 0.999, result.Statistics.ToString());
     }
 
