@@ -18,8 +18,8 @@ internal sealed class PatientComparator
         p = FieldSpec.Set(p, (int)MatchField.FamilyName, family);
         p = FieldSpec.Set(p, (int)MatchField.BirthDate, CompareBirthDate(a.BirthDigits, b.BirthDigits));
         p = FieldSpec.Set(p, (int)MatchField.Sex, a.Sex == 0 || b.Sex == 0 ? FieldSpec.Missing : a.Sex == b.Sex ? 0 : 1);
-        p = FieldSpec.Set(p, (int)MatchField.AddressLine, CompareAddress(a.Lines, b.Lines));
-        p = FieldSpec.Set(p, (int)MatchField.City, CompareCity(a.Cities, b.Cities));
+        p = FieldSpec.Set(p, (int)MatchField.AddressLine, CompareAddress(a.Lines, b.Lines, a.LinesCompact, b.LinesCompact));
+        p = FieldSpec.Set(p, (int)MatchField.City, CompareCity(a.Cities, b.Cities, a.CitiesCompact, b.CitiesCompact));
         p = FieldSpec.Set(p, (int)MatchField.PostalCode, BestTypo(a.PostalCodes, b.PostalCodes));
         p = FieldSpec.Set(p, (int)MatchField.Phone, BestTypo(a.Phones, b.Phones));
         p = FieldSpec.Set(p, (int)MatchField.Email, BestExact(a.Emails, b.Emails));
@@ -145,7 +145,7 @@ internal sealed class PatientComparator
     /// Street lines, graded: exact, close (equal once spaces are ignored, or JW ≥ 0.92), JW ≥ 0.88, the same words in another
     /// order or at most two edits apart (spaces ignored), similar (JW ≥ 0.80), different.
     /// </summary>
-    private static int CompareAddress(string[] a, string[] b)
+    private static int CompareAddress(string[] a, string[] b, string[] compactA, string[] compactB)
     {
         if (a.Length == 0 || b.Length == 0)
         {
@@ -153,10 +153,12 @@ internal sealed class PatientComparator
         }
 
         var best = FieldSpec.AddressDifferent;
-        foreach (var x in a)
+        for (var i = 0; i < a.Length; i++)
         {
-            foreach (var y in b)
+            var x = a[i];
+            for (var j = 0; j < b.Length; j++)
             {
+                var y = b[j];
                 if (x == y)
                 {
                     return 0;
@@ -164,7 +166,7 @@ internal sealed class PatientComparator
 
                 var level = FieldSpec.AddressDifferent;
                 var jw = Similarity(x, y, 0.80);
-                string cx = Compact(x), cy = Compact(y);
+                string cx = compactA[i], cy = compactB[j];
                 if (jw >= 0.92 || cx == cy)
                 {
                     level = FieldSpec.AddressClose;
@@ -190,7 +192,7 @@ internal sealed class PatientComparator
     }
 
     /// <summary>Cities, graded: exact (spaces ignored), close (JW ≥ 0.90), similar (JW ≥ 0.80, or at most two edits), different.</summary>
-    private static int CompareCity(string[] a, string[] b)
+    private static int CompareCity(string[] a, string[] b, string[] compactA, string[] compactB)
     {
         if (a.Length == 0 || b.Length == 0)
         {
@@ -198,16 +200,18 @@ internal sealed class PatientComparator
         }
 
         var best = FieldSpec.CityDifferent;
-        foreach (var x in a)
+        for (var i = 0; i < a.Length; i++)
         {
-            foreach (var y in b)
+            var x = a[i];
+            for (var j = 0; j < b.Length; j++)
             {
+                var y = b[j];
                 if (x == y)
                 {
                     return 0;
                 }
 
-                string cx = Compact(x), cy = Compact(y);
+                string cx = compactA[i], cy = compactB[j];
                 if (cx == cy)
                 {
                     return 0;
@@ -221,8 +225,6 @@ internal sealed class PatientComparator
 
         return best;
     }
-
-    private static string Compact(string s) => s.Contains(' ', StringComparison.Ordinal) ? s.Replace(" ", "", StringComparison.Ordinal) : s;
 
     /// <summary>The same words in any order (at least two words).</summary>
     private static bool SameWords(string x, string y)

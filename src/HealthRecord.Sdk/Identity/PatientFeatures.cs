@@ -38,6 +38,12 @@ internal sealed class PatientFeatures
 
     public required string[] Cities { get; init; }
 
+    /// <summary><see cref="Lines"/> without spaces, index for index (glued or split words compare equal).</summary>
+    public string[] LinesCompact { get; private init; } = [];
+
+    /// <summary><see cref="Cities"/> without spaces, index for index.</summary>
+    public string[] CitiesCompact { get; private init; } = [];
+
     public required string[] PostalCodes { get; init; }
 
     public required string[] Phones { get; init; }
@@ -103,6 +109,8 @@ internal sealed class PatientFeatures
         var addresses = (patient.Address ?? []).Where(a => a is not null)
             .OrderBy(a => a.Use == Address.AddressUse.Old || a.Period?.End is not null ? 1 : 0).ToList();
         var telecom = patient.Telecom ?? [];
+        var lines = Distinct(addresses.Select(a => AddressNormalizer.Normalize(string.Join(' ', (a.Line ?? []).Where(l => l is not null)))));
+        var cities = Distinct(addresses.Select(a => TextNormalizer.Words(a.City ?? "")));
         // Placeholders (an SSN "UNK", 000-00-0000, 999-99-9999) are no identity evidence: two records sharing one are not linked by it.
         var identifiers = (patient.Identifier ?? []).Where(i => i is not null && !PlaceholderIdentifiers.IsPlaceholder(i)).ToList();
         return new PatientFeatures
@@ -114,8 +122,10 @@ internal sealed class PatientFeatures
             Family = Distinct(family),
             BirthDigits = BirthDigitsOf(patient.BirthDate),
             Sex = patient.Gender switch { AdministrativeGender.Male => 1, AdministrativeGender.Female => 2, _ => 0 },
-            Lines = Distinct(addresses.Select(a => AddressNormalizer.Normalize(string.Join(' ', (a.Line ?? []).Where(l => l is not null))))),
-            Cities = Distinct(addresses.Select(a => TextNormalizer.Words(a.City ?? ""))),
+            Lines = lines,
+            LinesCompact = lines.Select(Compact).ToArray(),
+            Cities = cities,
+            CitiesCompact = cities.Select(Compact).ToArray(),
             PostalCodes = Distinct(addresses.Select(a => PostalCodeOf(a.PostalCode))),
             Phones = Distinct(telecom.Where(t => t?.System is ContactPoint.ContactPointSystem.Phone or ContactPoint.ContactPointSystem.Sms or null)
                 .Select(t => PhoneOf(t.Value))),
@@ -181,6 +191,8 @@ internal sealed class PatientFeatures
     /// <summary>Distinct non-empty values, each cut to <see cref="MaxValueLength"/> characters, at most <see cref="MaxValues"/> of them.</summary>
     private static string[] Distinct(IEnumerable<string> values) =>
         values.Select(Cut).Where(v => v.Length > 0 && !v.EndsWith('|')).Distinct(StringComparer.Ordinal).Take(MaxValues).ToArray();
+
+    private static string Compact(string s) => s.Replace(" ", "", StringComparison.Ordinal);
 
     private static string Cut(string value) => value.Length > MaxValueLength ? value[..MaxValueLength] : value;
 }
