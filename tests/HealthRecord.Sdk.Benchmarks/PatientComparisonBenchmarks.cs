@@ -12,7 +12,7 @@ namespace HealthRecord.Sdk.Benchmarks;
 [MemoryDiagnoser]
 public class PatientComparisonBenchmarks
 {
-    private const int BlockedPairs = 13_173;
+    private const int BlockedPairs = 13_130;
     private PatientFeatures[] _features = [];
     private long[] _blocked = [];
     private List<PatientCandidate> _candidates = [];

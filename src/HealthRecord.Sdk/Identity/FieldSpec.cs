@@ -8,7 +8,25 @@ internal static class FieldSpec
 
     public const int FieldCount = 12;
 
-    public const int GivenDifferent = 4;
+    public const int GivenNickname = 1;
+    public const int GivenClose = 2;
+    public const int GivenJw88 = 3;
+    public const int GivenSimilar = 4;
+    public const int GivenDifferent = 5;
+
+    public const int FamilyClose = 1;
+    public const int FamilyJw88 = 2;
+    public const int FamilyTwoEdits = 3;
+    public const int FamilySimilar = 4;
+    public const int FamilyDifferent = 5;
+
+    public const int AddressClose = 1;
+    public const int AddressJw88 = 2;
+    public const int AddressReordered = 3;
+    public const int AddressSimilar = 4;
+    public const int AddressDifferent = 5;
+
+    public const int CityDifferent = 3;
     public const int BirthDateDifferent = 4;
     public const int BirthDateFar = 5;
 
@@ -25,12 +43,12 @@ internal static class FieldSpec
 
     public static readonly string[][] LevelNames =
     [
-        ["exact", "nickname", "close", "similar", "different"],
-        ["exact", "close", "similar", "different"],
+        ["exact", "nickname", "close", "jw88", "similar", "different"],
+        ["exact", "close", "jw88", "two-edits", "similar", "different"],
         ["exact", "one-digit", "day-month-swap", "close", "different", "years-apart"],
         ["same", "different"],
+        ["exact", "close", "jw88", "reordered", "similar", "different"],
         ["exact", "close", "similar", "different"],
-        ["exact", "close", "different"],
         ["exact", "one-typo", "different"],
         ["exact", "one-typo", "different"],
         ["exact", "different"],
@@ -42,12 +60,12 @@ internal static class FieldSpec
     /// <summary>P(level | same person): how often a true match shows each level (data-entry error rates in EMR registration).</summary>
     public static readonly double[][] DefaultM =
     [
-        [0.86, 0.05, 0.04, 0.03, 0.02],
-        [0.90, 0.05, 0.02, 0.03],
+        [0.855, 0.05, 0.04, 0.015, 0.02, 0.02],
+        [0.895, 0.045, 0.0075, 0.0075, 0.015, 0.03],
         [0.93, 0.03, 0.01, 0.01, 0.015, 0.005],
         [0.98, 0.02],
-        [0.60, 0.10, 0.05, 0.25],
-        [0.70, 0.05, 0.25],
+        [0.60, 0.08, 0.03, 0.02, 0.03, 0.24],
+        [0.70, 0.05, 0.01, 0.24],
         [0.70, 0.03, 0.27],
         [0.60, 0.05, 0.35],
         [0.70, 0.30],
@@ -59,12 +77,12 @@ internal static class FieldSpec
     /// <summary>P(level | different people): chance agreement between two unrelated records.</summary>
     public static readonly double[][] DefaultU =
     [
-        [0.005, 0.001, 0.004, 0.02, 0.97],
-        [0.002, 0.002, 0.01, 0.986],
+        [0.005, 0.001, 0.004, 0.005, 0.015, 0.97],
+        [0.002, 0.002, 0.003, 0.002, 0.007, 0.984],
         [0.00004, 0.0003, 0.00004, 0.005, 0.15, 0.84462],
         [0.5, 0.5],
-        [0.0005, 0.0005, 0.005, 0.994],
-        [0.02, 0.005, 0.975],
+        [0.0005, 0.0004, 0.0004, 0.0002, 0.0045, 0.9940],
+        [0.02, 0.005, 0.01, 0.965],
         [0.01, 0.02, 0.97],
         [0.0001, 0.0005, 0.9994],
         [0.0001, 0.9999],

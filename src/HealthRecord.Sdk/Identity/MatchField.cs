@@ -3,10 +3,10 @@ namespace HealthRecord.Sdk.Identity;
 /// <summary>A field the probabilistic matcher compares between two Patients.</summary>
 public enum MatchField
 {
-    /// <summary>Given name: exact, nickname, close typo, similar, different.</summary>
+    /// <summary>Given name: exact, nickname, close (Jaro–Winkler ≥ 0.92, a middle name, a given/family swap), jw88 (JW ≥ 0.88), similar (JW ≥ 0.80, an initial), different.</summary>
     GivenName,
 
-    /// <summary>Family name: exact, close typo, similar, different.</summary>
+    /// <summary>Family name: exact, close (JW ≥ 0.92, or one a prefix of the other), jw88 (JW ≥ 0.88), two-edits (at most two edits), similar (JW ≥ 0.80), different.</summary>
     FamilyName,
 
     /// <summary>Birth date: exact, one-digit typo, day/month swap, close (two digits, or same year and month), different, years apart (ten or more).</summary>
@@ -15,10 +15,10 @@ public enum MatchField
     /// <summary>Administrative gender (male/female only): same, different.</summary>
     Sex,
 
-    /// <summary>Street lines, normalised (abbreviations, unit numbers): exact, close, similar, different.</summary>
+    /// <summary>Street lines, normalised (abbreviations, unit numbers): exact, close (JW ≥ 0.92, or equal without spaces), jw88, reordered (the same words in another order, or at most two edits), similar (JW ≥ 0.80), different.</summary>
     AddressLine,
 
-    /// <summary>City: exact, close, different.</summary>
+    /// <summary>City: exact (spaces ignored), close (JW ≥ 0.90), similar (JW ≥ 0.80, or at most two edits), different.</summary>
     City,
 
     /// <summary>Postal code (first five characters): exact, one typo, different.</summary>

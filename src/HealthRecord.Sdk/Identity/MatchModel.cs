@@ -176,6 +176,33 @@ internal sealed class MatchModel
             }
         }
 
+        // A share of same-person pairs this large with a wholly different given name, family name or birth date is not a
+        // fit of same-person pairs: the "match" class has absorbed pairs that share only what the blocking made them share
+        // (a birth date, a postcode). Registration errors replace a name or a date far less often than that.
+        foreach (var (field, different) in DisagreementLevels)
+        {
+            var share = 0.0;
+            foreach (var l in different)
+            {
+                share += model.M[(int)field][l];
+            }
+
+            if (share > MaximumDisagreementShare)
+            {
+                return null;
+            }
+        }
+
         return model;
     }
+
+    /// <summary>The most of the same-person pairs that may disagree entirely on a name or the birth date in an accepted fit.</summary>
+    public const double MaximumDisagreementShare = 1.0 / 3;
+
+    private static readonly (MatchField Field, int[] Levels)[] DisagreementLevels =
+    [
+        (MatchField.GivenName, [FieldSpec.GivenDifferent]),
+        (MatchField.FamilyName, [FieldSpec.FamilyDifferent]),
+        (MatchField.BirthDate, [FieldSpec.BirthDateDifferent, FieldSpec.BirthDateFar]),
+    ];
 }

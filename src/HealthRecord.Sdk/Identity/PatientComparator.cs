@@ -18,8 +18,8 @@ internal sealed class PatientComparator
         p = FieldSpec.Set(p, (int)MatchField.FamilyName, family);
         p = FieldSpec.Set(p, (int)MatchField.BirthDate, CompareBirthDate(a.BirthDigits, b.BirthDigits));
         p = FieldSpec.Set(p, (int)MatchField.Sex, a.Sex == 0 || b.Sex == 0 ? FieldSpec.Missing : a.Sex == b.Sex ? 0 : 1);
-        p = FieldSpec.Set(p, (int)MatchField.AddressLine, BestSimilarity(a.Lines, b.Lines, 0.92, 0.80));
-        p = FieldSpec.Set(p, (int)MatchField.City, BestSimilarity(a.Cities, b.Cities, 0.90, 2.0) switch { 2 => 1, 3 => 2, var l => l });
+        p = FieldSpec.Set(p, (int)MatchField.AddressLine, CompareAddress(a.Lines, b.Lines, a.LinesCompact, b.LinesCompact));
+        p = FieldSpec.Set(p, (int)MatchField.City, CompareCity(a.Cities, b.Cities, a.CitiesCompact, b.CitiesCompact));
         p = FieldSpec.Set(p, (int)MatchField.PostalCode, BestTypo(a.PostalCodes, b.PostalCodes));
         p = FieldSpec.Set(p, (int)MatchField.Phone, BestTypo(a.Phones, b.Phones));
         p = FieldSpec.Set(p, (int)MatchField.Email, BestExact(a.Emails, b.Emails));
@@ -33,7 +33,7 @@ internal sealed class PatientComparator
     {
         var given = a.Given.Length == 0 || b.Given.Length == 0 ? FieldSpec.Missing : CompareGiven(a, b);
         var family = a.Family.Length == 0 || b.Family.Length == 0 ? FieldSpec.Missing : CompareFamily(a.Family, b.Family);
-        if (given >= 3 && family >= 2 && a.Given.Length > 0 && b.Given.Length > 0 && a.Family.Length > 0 && b.Family.Length > 0)
+        if (given >= FieldSpec.GivenJw88 && family >= FieldSpec.FamilyJw88 && a.Given.Length > 0 && b.Given.Length > 0 && a.Family.Length > 0 && b.Family.Length > 0)
         {
             // Given and family names written the wrong way round in one source; a family name of several words
             // ("de la cruz", "slack-smith") written as the given name reads as a given and middle names.
@@ -41,7 +41,7 @@ internal sealed class PatientComparator
             var swappedFamily = swappedGiven >= 0.92 ? SwappedSimilarity(a.Family[0], b) : 0;
             if (swappedGiven >= 0.92 && swappedFamily >= 0.92)
             {
-                return (2, 1);
+                return (FieldSpec.GivenClose, FieldSpec.FamilyClose);
             }
         }
 
@@ -55,6 +55,11 @@ internal sealed class PatientComparator
         return best < 0.92 && other.GivenJoined.Length > other.Given[0].Length ? Math.Max(best, Similarity(family, other.GivenJoined, 0.92)) : best;
     }
 
+    /// <summary>
+    /// Given names, graded: exact, nickname, close (Jaro–Winkler ≥ 0.92, or one source's middle name), JW ≥ 0.88, similar
+    /// (JW ≥ 0.80, or an initial), different. <c>different</c> is what the twin safeguard reads; the grades above it only
+    /// split the alike names more finely, so no pair that was <c>different</c> before became alike.
+    /// </summary>
     private static int CompareGiven(PatientFeatures a, PatientFeatures b)
     {
         string x = a.Given[0], y = b.Given[0];
@@ -65,32 +70,41 @@ internal sealed class PatientComparator
 
         if (NicknameTable.SharesGroup(a.GivenGroups, b.GivenGroups))
         {
-            return 1;
+            return FieldSpec.GivenNickname;
         }
 
         var best = Similarity(x, y, 0.80);
         if (best >= 0.92)
         {
-            return 2;
+            return FieldSpec.GivenClose;
         }
 
         // A first name recorded as a middle name elsewhere.
         if (Array.IndexOf(a.Given, y, 1) > 0 || Array.IndexOf(b.Given, x, 1) > 0)
         {
-            return 2;
+            return FieldSpec.GivenClose;
+        }
+
+        if (best >= 0.88)
+        {
+            return FieldSpec.GivenJw88;
         }
 
         if (best >= 0.80 || (x.Length == 1 || y.Length == 1) && x[0] == y[0])
         {
-            return 3;
+            return FieldSpec.GivenSimilar;
         }
 
         return FieldSpec.GivenDifferent;
     }
 
+    /// <summary>
+    /// Family names (every name of each side), graded: exact, close (JW ≥ 0.92, or one a prefix of the other: double-barrelled
+    /// names), JW ≥ 0.88, at most two edits (names of four letters or more), similar (JW ≥ 0.80), different.
+    /// </summary>
     private static int CompareFamily(string[] a, string[] b)
     {
-        var best = 0.0;
+        var best = FieldSpec.FamilyDifferent;
         foreach (var x in a)
         {
             foreach (var y in b)
@@ -100,16 +114,185 @@ internal sealed class PatientComparator
                     return 0;
                 }
 
-                best = Math.Max(best, Similarity(x, y, 0.80));
-                if (x.Length >= 4 && y.Length >= 4 && (x.StartsWith(y, StringComparison.Ordinal) || y.StartsWith(x, StringComparison.Ordinal)))
+                var level = FieldSpec.FamilyDifferent;
+                var jw = Similarity(x, y, 0.80);
+                if (jw >= 0.92 || x.Length >= 4 && y.Length >= 4 && (x.StartsWith(y, StringComparison.Ordinal) || y.StartsWith(x, StringComparison.Ordinal)))
                 {
                     // Double-barrelled or married names: "garcia" and "garcialopez".
-                    best = Math.Max(best, 0.92);
+                    level = FieldSpec.FamilyClose;
                 }
+                else if (jw >= 0.88)
+                {
+                    level = FieldSpec.FamilyJw88;
+                }
+                else if (x.Length >= 4 && y.Length >= 4 && WithinEdits(x, y, 2))
+                {
+                    level = FieldSpec.FamilyTwoEdits;
+                }
+                else if (jw >= 0.80)
+                {
+                    level = FieldSpec.FamilySimilar;
+                }
+
+                best = Math.Min(best, level);
             }
         }
 
-        return best >= 0.92 ? 1 : best >= 0.80 ? 2 : 3;
+        return best;
+    }
+
+    /// <summary>
+    /// Street lines, graded: exact, close (equal once spaces are ignored, or JW ≥ 0.92), JW ≥ 0.88, the same words in another
+    /// order or at most two edits apart (spaces ignored), similar (JW ≥ 0.80), different.
+    /// </summary>
+    private static int CompareAddress(string[] a, string[] b, string[] compactA, string[] compactB)
+    {
+        if (a.Length == 0 || b.Length == 0)
+        {
+            return FieldSpec.Missing;
+        }
+
+        var best = FieldSpec.AddressDifferent;
+        for (var i = 0; i < a.Length; i++)
+        {
+            var x = a[i];
+            for (var j = 0; j < b.Length; j++)
+            {
+                var y = b[j];
+                if (x == y)
+                {
+                    return 0;
+                }
+
+                var level = FieldSpec.AddressDifferent;
+                var jw = Similarity(x, y, 0.80);
+                string cx = compactA[i], cy = compactB[j];
+                if (jw >= 0.92 || cx == cy)
+                {
+                    level = FieldSpec.AddressClose;
+                }
+                else if (jw >= 0.88)
+                {
+                    level = FieldSpec.AddressJw88;
+                }
+                else if (SameWords(x, y) || WithinEdits(cx, cy, 2))
+                {
+                    level = FieldSpec.AddressReordered;
+                }
+                else if (jw >= 0.80)
+                {
+                    level = FieldSpec.AddressSimilar;
+                }
+
+                best = Math.Min(best, level);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Cities, graded: exact (spaces ignored), close (JW ≥ 0.90), similar (JW ≥ 0.80, or at most two edits), different.</summary>
+    private static int CompareCity(string[] a, string[] b, string[] compactA, string[] compactB)
+    {
+        if (a.Length == 0 || b.Length == 0)
+        {
+            return FieldSpec.Missing;
+        }
+
+        var best = FieldSpec.CityDifferent;
+        for (var i = 0; i < a.Length; i++)
+        {
+            var x = a[i];
+            for (var j = 0; j < b.Length; j++)
+            {
+                var y = b[j];
+                if (x == y)
+                {
+                    return 0;
+                }
+
+                string cx = compactA[i], cy = compactB[j];
+                if (cx == cy)
+                {
+                    return 0;
+                }
+
+                var jw = Similarity(x, y, 0.80);
+                var level = jw >= 0.90 ? 1 : jw >= 0.80 || WithinEdits(cx, cy, 2) ? 2 : FieldSpec.CityDifferent;
+                best = Math.Min(best, level);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The same words in any order (at least two words).</summary>
+    private static bool SameWords(string x, string y)
+    {
+        if (x.Length != y.Length || !x.Contains(' ', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var wx = x.Split(' ');
+        var wy = y.Split(' ');
+        Array.Sort(wx, StringComparer.Ordinal);
+        Array.Sort(wy, StringComparer.Ordinal);
+        return wx.AsSpan().SequenceEqual(wy);
+    }
+
+    /// <summary>
+    /// Whether the optimal-string-alignment distance (edits and adjacent transpositions) is at most <paramref name="edits"/>.
+    /// Cheap exact pre-checks first: the lengths, and the shared characters (each edit changes at most one of them).
+    /// </summary>
+    internal static bool WithinEdits(string x, string y, int edits)
+    {
+        if (Math.Abs(x.Length - y.Length) > edits || x.Length == 0 || y.Length == 0)
+        {
+            return false;
+        }
+
+        if (SharedCharacters(x, y) < Math.Max(x.Length, y.Length) - edits)
+        {
+            return false;
+        }
+
+        return EditDistance.Distance(x, y) <= edits;
+    }
+
+    private static int SharedCharacters(string x, string y)
+    {
+        Span<byte> counts = stackalloc byte[128];
+        counts.Clear();
+        foreach (var c in x)
+        {
+            if (c >= 128)
+            {
+                return int.MaxValue;
+            }
+
+            if (counts[c] < byte.MaxValue)
+            {
+                counts[c]++;
+            }
+        }
+
+        var shared = 0;
+        foreach (var c in y)
+        {
+            if (c >= 128)
+            {
+                return int.MaxValue;
+            }
+
+            if (counts[c] > 0)
+            {
+                counts[c]--;
+                shared++;
+            }
+        }
+
+        return shared;
     }
 
     internal static int CompareBirthDate(string a, string b)
@@ -151,30 +334,6 @@ internal sealed class PatientComparator
         var ya = int.Parse(a.AsSpan(0, 4), System.Globalization.CultureInfo.InvariantCulture);
         var yb = int.Parse(b.AsSpan(0, 4), System.Globalization.CultureInfo.InvariantCulture);
         return Math.Abs(ya - yb) >= 10 ? FieldSpec.BirthDateFar : FieldSpec.BirthDateDifferent;
-    }
-
-    private static int BestSimilarity(string[] a, string[] b, double close, double similar)
-    {
-        if (a.Length == 0 || b.Length == 0)
-        {
-            return FieldSpec.Missing;
-        }
-
-        var best = 0.0;
-        foreach (var x in a)
-        {
-            foreach (var y in b)
-            {
-                if (x == y)
-                {
-                    return 0;
-                }
-
-                best = Math.Max(best, Similarity(x, y, Math.Min(close, similar)));
-            }
-        }
-
-        return best >= close ? 1 : best >= similar ? 2 : 3;
     }
 
     private static int BestTypo(string[] a, string[] b)

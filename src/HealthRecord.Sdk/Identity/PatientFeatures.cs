@@ -5,8 +5,6 @@ namespace HealthRecord.Sdk.Identity;
 /// <summary>The normalised, comparable content of one source Patient.</summary>
 internal sealed class PatientFeatures
 {
-    private const string SsnSystem = "http://hl7.org/fhir/sid/us-ssn";
-    private const string SsnOid = "urn:oid:2.16.840.1.113883.4.1";
     private const string DriversLicenseOidPrefix = "urn:oid:2.16.840.1.113883.4.3";
     private const string IdentifierTypeSystem = "http://terminology.hl7.org/CodeSystem/v2-0203";
 
@@ -39,6 +37,12 @@ internal sealed class PatientFeatures
     public required string[] Lines { get; init; }
 
     public required string[] Cities { get; init; }
+
+    /// <summary><see cref="Lines"/> without spaces, index for index (glued or split words compare equal).</summary>
+    public string[] LinesCompact { get; private init; } = [];
+
+    /// <summary><see cref="Cities"/> without spaces, index for index.</summary>
+    public string[] CitiesCompact { get; private init; } = [];
 
     public required string[] PostalCodes { get; init; }
 
@@ -105,6 +109,10 @@ internal sealed class PatientFeatures
         var addresses = (patient.Address ?? []).Where(a => a is not null)
             .OrderBy(a => a.Use == Address.AddressUse.Old || a.Period?.End is not null ? 1 : 0).ToList();
         var telecom = patient.Telecom ?? [];
+        var lines = Distinct(addresses.Select(a => AddressNormalizer.Normalize(string.Join(' ', (a.Line ?? []).Where(l => l is not null)))));
+        var cities = Distinct(addresses.Select(a => TextNormalizer.Words(a.City ?? "")));
+        // Placeholders (an SSN "UNK", 000-00-0000, 999-99-9999) are no identity evidence: two records sharing one are not linked by it.
+        var identifiers = (patient.Identifier ?? []).Where(i => i is not null && !PlaceholderIdentifiers.IsPlaceholder(i)).ToList();
         return new PatientFeatures
         {
             Key = key,
@@ -114,15 +122,17 @@ internal sealed class PatientFeatures
             Family = Distinct(family),
             BirthDigits = BirthDigitsOf(patient.BirthDate),
             Sex = patient.Gender switch { AdministrativeGender.Male => 1, AdministrativeGender.Female => 2, _ => 0 },
-            Lines = Distinct(addresses.Select(a => AddressNormalizer.Normalize(string.Join(' ', (a.Line ?? []).Where(l => l is not null))))),
-            Cities = Distinct(addresses.Select(a => TextNormalizer.Words(a.City ?? ""))),
+            Lines = lines,
+            LinesCompact = lines.Select(Compact).ToArray(),
+            Cities = cities,
+            CitiesCompact = cities.Select(Compact).ToArray(),
             PostalCodes = Distinct(addresses.Select(a => PostalCodeOf(a.PostalCode))),
             Phones = Distinct(telecom.Where(t => t?.System is ContactPoint.ContactPointSystem.Phone or ContactPoint.ContactPointSystem.Sms or null)
                 .Select(t => PhoneOf(t.Value))),
             Emails = Distinct(telecom.Where(t => t?.System == ContactPoint.ContactPointSystem.Email).Select(t => (t.Value ?? "").Trim().ToLowerInvariant())),
-            Ssns = Distinct((patient.Identifier ?? []).Where(IsSsn).Select(i => TextNormalizer.Digits(i.Value ?? "")).Where(v => v.Length >= 4)),
-            DriversLicenses = Distinct((patient.Identifier ?? []).Where(i => !IsSsn(i) && IsDriversLicense(i)).Select(SystemValue)),
-            LocalIdentifiers = Distinct((patient.Identifier ?? []).Where(i => !IsSsn(i) && !IsDriversLicense(i) && !string.IsNullOrWhiteSpace(i.System)).Select(SystemValue)),
+            Ssns = Distinct(identifiers.Where(IsSsn).Select(i => TextNormalizer.Digits(i.Value ?? "")).Where(v => v.Length >= 4)),
+            DriversLicenses = Distinct(identifiers.Where(i => !IsSsn(i) && IsDriversLicense(i)).Select(SystemValue)),
+            LocalIdentifiers = Distinct(identifiers.Where(i => !IsSsn(i) && !IsDriversLicense(i) && !string.IsNullOrWhiteSpace(i.System)).Select(SystemValue)),
         };
     }
 
@@ -157,11 +167,16 @@ internal sealed class PatientFeatures
     private static string PhoneOf(string? value)
     {
         var digits = TextNormalizer.Digits(value ?? "");
+        if (digits.Length > 0 && digits.All(d => d == digits[0]))
+        {
+            // 000-000-0000, 999 9999: a placeholder, not a number anyone answers.
+            return "";
+        }
+
         return digits.Length > 10 ? digits[^10..] : digits.Length >= 6 ? digits : "";
     }
 
-    private static bool IsSsn(Identifier i) =>
-        i.System is SsnSystem or SsnOid || HasType(i, "SS");
+    private static bool IsSsn(Identifier i) => PlaceholderIdentifiers.IsSsn(i);
 
     private static bool IsDriversLicense(Identifier i) =>
         HasType(i, "DL") || (i.System ?? "").StartsWith(DriversLicenseOidPrefix, StringComparison.Ordinal)
@@ -176,6 +191,8 @@ internal sealed class PatientFeatures
     /// <summary>Distinct non-empty values, each cut to <see cref="MaxValueLength"/> characters, at most <see cref="MaxValues"/> of them.</summary>
     private static string[] Distinct(IEnumerable<string> values) =>
         values.Select(Cut).Where(v => v.Length > 0 && !v.EndsWith('|')).Distinct(StringComparer.Ordinal).Take(MaxValues).ToArray();
+
+    private static string Compact(string s) => s.Replace(" ", "", StringComparison.Ordinal);
 
     private static string Cut(string value) => value.Length > MaxValueLength ? value[..MaxValueLength] : value;
 }

@@ -88,7 +88,9 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         cancellationToken.ThrowIfCancellationRequested();
         var patterns = ComparePairs(features, pairs, cancellationToken);
         var model = ChooseModel(features, patterns, warnings, cancellationToken);
-        var run = new Run(this, model, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
+        // Term-frequency adjustments need a population to count in: only for runs large enough to estimate weights.
+        var frequencies = _options.EstimateWeights && pairs.Length >= _options.MinimumPairsForEstimation ? TermFrequencies.Count(features) : null;
+        var run = new Run(this, model, frequencies, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
 
         var reviewed = _review is null ? [] : await _review.GetDecisionsAsync(cancellationToken).ConfigureAwait(false);
         var index = new Dictionary<string, int>(candidates.Length, StringComparer.Ordinal);
@@ -122,7 +124,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 }
             }
 
-            var open = links.Where(l => l.Decision == LinkDecision.Possible && person[index[l.Left]] != person[index[l.Right]]).ToArray();
+            var open = ReviewQueue(links, person, index, reviewed);
             if (open.Length > 0)
             {
                 await _review.SubmitAsync(open, cancellationToken).ConfigureAwait(false);
@@ -140,6 +142,48 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             links.Count(l => l.Decision == LinkDecision.Match), links.Count(l => l.Decision == LinkDecision.Possible),
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new PatientLinkResult(persons, links) { Warnings = warnings, Statistics = statistics };
+    }
+
+    /// <summary>
+    /// The pairs to put before a reviewer: one per pair of persons (its strongest possible link), and none for two persons a
+    /// reviewer already said are different people (through any of their records). A reviewer decides once per two persons, not
+    /// once per pair of their records.
+    /// </summary>
+    internal static PatientLink[] ReviewQueue(IReadOnlyList<PatientLink> links, int[] person, Dictionary<string, int> index, IReadOnlyList<ReviewedLink> reviewed)
+    {
+        static long PersonPair(int x, int y) => CandidateBlocker.Pack(x, y);
+        var answered = new HashSet<long>();
+        foreach (var r in reviewed)
+        {
+            if (r.Decision == ReviewDecision.DifferentPersons && index.TryGetValue(r.Left, out var a) && index.TryGetValue(r.Right, out var b) && person[a] != person[b])
+            {
+                answered.Add(PersonPair(person[a], person[b]));
+            }
+        }
+
+        var best = new Dictionary<long, PatientLink>();
+        foreach (var link in links)
+        {
+            int a = person[index[link.Left]], b = person[index[link.Right]];
+            if (link.Decision != LinkDecision.Possible || a == b)
+            {
+                continue;
+            }
+
+            var key = PersonPair(a, b);
+            if (answered.Contains(key))
+            {
+                continue;
+            }
+
+            // Strongest first; links are in key order, so ties keep the first.
+            if (!best.TryGetValue(key, out var kept) || link.Score > kept.Score)
+            {
+                best[key] = link;
+            }
+        }
+
+        return best.Values.OrderBy(l => l.Left, StringComparer.Ordinal).ThenBy(l => l.Right, StringComparer.Ordinal).ToArray();
     }
 
     private ulong[] ComparePairs(PatientFeatures[] features, long[] pairs, CancellationToken cancellationToken)
@@ -191,8 +235,9 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         var estimated = MatchModel.Estimate(counts, MatchModel.Default, u, _options.MaximumEstimationIterations, cancellationToken);
         if (estimated is null)
         {
-            warnings.Add("Weight estimation did not find a match class in the compared pairs; the default weights were used.");
-            return MatchModel.Default;
+            // u from random pairs does not depend on the fit; only m falls back to the defaults.
+            warnings.Add("Weight estimation did not find a plausible match class in the compared pairs; the default m probabilities were used with u estimated on random pairs.");
+            return new MatchModel(MatchModel.Default.M, u, MatchModel.Default.Prior);
         }
 
         IdentityLog.WeightsEstimated(_logger, counts.Count, estimated.Prior);
@@ -251,10 +296,17 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
     /// <summary>The assessment of one comparison vector.</summary>
     private readonly record struct Assessment(double Score, LinkDecision Decision, bool ClearlyDifferent, string? Safeguard);
 
+    /// <summary>What the safeguards say about one comparison vector (independent of the score).</summary>
+    /// <param name="Relative">Given name and birth date both differ with no shared identifier.</param>
+    /// <param name="Capped">A safeguard keeps the pair at most possible.</param>
+    /// <param name="Note">The safeguard's explanation.</param>
+    /// <param name="Twin">Given names clearly differ with no shared identifier (twins, siblings, relatives).</param>
+    private readonly record struct Safeguards(bool Relative, bool Capped, string? Note, bool Twin);
+
     /// <summary>One linking run: its features, pairs, comparison vectors and model.</summary>
-    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, PatientFeatures[] features, SourcePatientReference[] references, long[] pairs, ulong[] patterns)
+    private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, TermFrequencies? frequencies, PatientFeatures[] features, SourcePatientReference[] references, long[] pairs, ulong[] patterns)
     {
-        private readonly Dictionary<ulong, Assessment> _assessments = [];
+        private readonly Dictionary<ulong, Safeguards> _safeguards = [];
 
         public (List<List<int>> Groups, List<PatientLink> Links) Cluster(List<long> manualSame, HashSet<long> manualDifferent, List<string> warnings)
         {
@@ -270,9 +322,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             }
 
             var edges = new List<(double Score, long Pair)>();
+            var adjustments = new double[pairs.Length];
             for (var k = 0; k < pairs.Length; k++)
             {
-                var assessment = Assess(patterns[k]);
+                adjustments[k] = Adjustment(pairs[k], patterns[k]);
+                var assessment = Assess(patterns[k], adjustments[k]);
                 if (assessment.Decision == LinkDecision.Match && !manualDifferent.Contains(pairs[k]))
                 {
                     edges.Add((assessment.Score, pairs[k]));
@@ -281,10 +335,18 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
             edges.Sort((x, y) => x.Score != y.Score ? y.Score.CompareTo(x.Score) : x.Pair.CompareTo(y.Pair));
             var refused = new Dictionary<long, (int, int)>();
+            var ambiguous = AmbiguousEdges(edges, manualDifferent);
+            edges.RemoveAll(e => ambiguous.ContainsKey(e.Pair));
             bool Conflict(int x, int y)
             {
                 var pair = CandidateBlocker.Pack(x, y);
-                return manualDifferent.Contains(pair) || Assess(PatternOf(pair)).ClearlyDifferent;
+                if (manualDifferent.Contains(pair))
+                {
+                    return true;
+                }
+
+                var pattern = PatternOf(pair);
+                return Assess(pattern, Adjustment(pair, pattern)).ClearlyDifferent;
             }
 
             foreach (var (_, pair) in edges)
@@ -316,7 +378,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                     continue;
                 }
 
-                var assessment = Assess(patterns[k]);
+                var assessment = Assess(patterns[k], adjustments[k]);
                 if (assessment.Decision == LinkDecision.NoMatch)
                 {
                     continue;
@@ -330,10 +392,16 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                     decision = LinkDecision.Possible;
                     note = $"not merged: {features[blocker.Item1].Key} and {features[blocker.Item2].Key} would join one person but clearly differ";
                 }
-
-                links.Add(new PatientLink(features[a].Key, features[b].Key, Math.Round(assessment.Score, 6), decision, Explain(patterns[k], assessment.Score, decision, note))
+                else if (ambiguous.TryGetValue(pairs[k], out var between))
                 {
-                    Evidence = model.Evidence(patterns[k]),
+                    decision = LinkDecision.Possible;
+                    note = $"not merged: a record without a given name matches both {features[between.Item1].Key} and {features[between.Item2].Key}, who clearly differ (twins or relatives?)";
+                }
+
+                var evidence = Evidence(pairs[k], patterns[k]);
+                links.Add(new PatientLink(features[a].Key, features[b].Key, Math.Round(assessment.Score, 6), decision, Explain(evidence, assessment.Score, decision, note))
+                {
+                    Evidence = evidence,
                     LeftRecord = references[a],
                     RightRecord = references[b],
                 });
@@ -343,10 +411,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             {
                 var (a, b) = CandidateBlocker.Unpack(pair);
                 var pattern = PatternOf(pair);
-                var score = Math.Round(model.Score(pattern), 6);
-                links.Add(new PatientLink(features[a].Key, features[b].Key, score, LinkDecision.Match, "Same person by a reviewer's answer (ILinkReview); " + Explain(pattern, score, LinkDecision.Match, null))
+                var score = Math.Round(model.Score(pattern) + Adjustment(pair, pattern), 6);
+                var evidence = Evidence(pair, pattern);
+                links.Add(new PatientLink(features[a].Key, features[b].Key, score, LinkDecision.Match, "Same person by a reviewer's answer (ILinkReview); " + Explain(evidence, score, LinkDecision.Match, null))
                 {
-                    Evidence = model.Evidence(pattern),
+                    Evidence = evidence,
                     IsManual = true,
                     LeftRecord = references[a],
                     RightRecord = references[b],
@@ -373,16 +442,136 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             return PatientComparator.Compare(features[a], features[b]);
         }
 
-        private Assessment Assess(ulong pattern)
+        /// <summary>
+        /// Match edges of a record without a given name that matches records of two people who clearly differ (twins, relatives
+        /// of one household: the given name is what tells them apart). Such a record could belong to either; none of its edges
+        /// is merged, whichever scores higher. Returns each such edge with the two records it cannot choose between.
+        /// </summary>
+        private Dictionary<long, (int, int)> AmbiguousEdges(List<(double Score, long Pair)> edges, HashSet<long> manualDifferent)
         {
-            if (_assessments.TryGetValue(pattern, out var known))
+            var partners = new SortedDictionary<int, List<int>>();
+            foreach (var (_, pair) in edges)
             {
-                return known;
+                var (a, b) = CandidateBlocker.Unpack(pair);
+                foreach (var (x, y) in (ReadOnlySpan<(int, int)>)[(a, b), (b, a)])
+                {
+                    if (features[x].Given.Length == 0)
+                    {
+                        if (!partners.TryGetValue(x, out var list))
+                        {
+                            partners[x] = list = [];
+                        }
+
+                        list.Add(y);
+                    }
+                }
+            }
+
+            var result = new Dictionary<long, (int, int)>();
+            foreach (var (record, list) in partners)
+            {
+                (int, int)? between = null;
+                for (var i = 0; i < list.Count && between is null; i++)
+                {
+                    for (var j = i + 1; j < list.Count && between is null; j++)
+                    {
+                        var pair = CandidateBlocker.Pack(list[i], list[j]);
+                        if (manualDifferent.Contains(pair))
+                        {
+                            between = (Math.Min(list[i], list[j]), Math.Max(list[i], list[j]));
+                            continue;
+                        }
+
+                        var pattern = PatternOf(pair);
+                        if (SafeguardsOf(pattern).Twin || Assess(pattern, Adjustment(pair, pattern)).ClearlyDifferent)
+                        {
+                            between = (Math.Min(list[i], list[j]), Math.Max(list[i], list[j]));
+                        }
+                    }
+                }
+
+                if (between is { } b)
+                {
+                    foreach (var partner in list)
+                    {
+                        result[CandidateBlocker.Pack(record, partner)] = b;
+                    }
+                }
+            }
+
+            return result;
+        }
+
+        /// <summary>The term-frequency adjustment of a pair (0 without frequencies).</summary>
+        private double Adjustment(long pair, ulong pattern)
+        {
+            if (frequencies is null)
+            {
+                return 0;
+            }
+
+            var (a, b) = CandidateBlocker.Unpack(pair);
+            return frequencies.Adjust(features[a], features[b], pattern, model);
+        }
+
+        /// <summary>The evidence of a pair: each field's level and weight, term-frequency adjustments included.</summary>
+        private IReadOnlyList<FieldEvidence> Evidence(long pair, ulong pattern)
+        {
+            var evidence = model.Evidence(pattern);
+            if (frequencies is null)
+            {
+                return evidence;
+            }
+
+            var (a, b) = CandidateBlocker.Unpack(pair);
+            Span<double> perField = stackalloc double[FieldSpec.FieldCount];
+            frequencies.Adjust(features[a], features[b], pattern, model, perField);
+            var list = new List<FieldEvidence>(evidence.Count);
+            foreach (var e in evidence)
+            {
+                var adjustment = perField[(int)e.Field];
+                list.Add(adjustment == 0 ? e : e with { Level = e.Level + "+tf", Weight = Math.Round(model.Weight((int)e.Field, 0) + adjustment, 3) });
+            }
+
+            return list;
+        }
+
+        private Assessment Assess(ulong pattern, double adjustment)
+        {
+            var guard = SafeguardsOf(pattern);
+            var options = owner._options;
+            var score = model.Score(pattern) + adjustment;
+            var decision = score >= options.MatchThreshold ? LinkDecision.Match : score >= options.PossibleThreshold ? LinkDecision.Possible : LinkDecision.NoMatch;
+            var safeguard = guard.Note;
+            if (guard.Relative)
+            {
+                decision = LinkDecision.NoMatch;
+            }
+            else if (guard.Capped && decision == LinkDecision.Match)
+            {
+                decision = LinkDecision.Possible;
+            }
+            else if (decision == LinkDecision.NoMatch || !guard.Capped)
+            {
+                safeguard = null;
+            }
+
+            // Relatives, twin-shaped pairs and pairs scoring below the conflict threshold never join one person through a chain
+            // of other matches.
+            return new Assessment(score, decision, guard.Relative || score < options.ConflictThreshold, safeguard);
+        }
+
+        private Safeguards SafeguardsOf(ulong pattern)
+        {
+            lock (_safeguards)
+            {
+                if (_safeguards.TryGetValue(pattern, out var known))
+                {
+                    return known;
+                }
             }
 
             var options = owner._options;
-            var score = model.Score(pattern);
-            var decision = score >= options.MatchThreshold ? LinkDecision.Match : score >= options.PossibleThreshold ? LinkDecision.Possible : LinkDecision.NoMatch;
             // SSNs less than 100 apart do not agree here: twins are often given consecutive numbers. Keying errors that
             // consecutive numbers never show (a transposition, one wrong digit 100 or more apart) do.
             var ssnLevel = FieldSpec.Get(pattern, (int)MatchField.SocialSecurityNumber);
@@ -392,7 +581,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             var identifierDiffers = ssnLevel == FieldSpec.SsnDifferent
                 || FieldSpec.Get(pattern, (int)MatchField.DriversLicense) == 1
                 || FieldSpec.Get(pattern, (int)MatchField.LocalIdentifier) == 1;
-            var placeAgrees = FieldSpec.Get(pattern, (int)MatchField.AddressLine) <= 2
+            var placeAgrees = FieldSpec.Get(pattern, (int)MatchField.AddressLine) <= FieldSpec.AddressSimilar
                 || FieldSpec.Get(pattern, (int)MatchField.PostalCode) <= 1
                 || FieldSpec.Get(pattern, (int)MatchField.City) <= 1
                 || FieldSpec.Get(pattern, (int)MatchField.Phone) == 0
@@ -425,7 +614,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 safeguard = "at most possible: birth dates ten or more years apart with no shared identifier (a parent or child?)";
             }
             else if (!identifierAgrees && givenLevel != FieldSpec.Missing && birthLevel != FieldSpec.Missing
-                && ((givenLevel >= 3 && birthLevel >= 1) || (givenLevel >= 2 && birthLevel >= 3)))
+                && ((givenLevel >= FieldSpec.GivenJw88 && birthLevel >= 1) || (givenLevel >= FieldSpec.GivenClose && birthLevel >= 3)))
             {
                 capped = true;
                 safeguard = "at most possible: both the given names and the birth dates are only alike, with no shared identifier (siblings?)";
@@ -436,38 +625,27 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 safeguard = "at most possible: an identifier of the same system differs and no address, city, postcode, phone or e-mail agrees (a namesake?)";
             }
 
-            if (relative)
+            var result = new Safeguards(relative, capped, safeguard, !identifierAgrees && givenDiffers && options.GivenNameSafeguard);
+            lock (_safeguards)
             {
-                decision = LinkDecision.NoMatch;
-            }
-            else if (capped && decision == LinkDecision.Match)
-            {
-                decision = LinkDecision.Possible;
-            }
-            else if (decision == LinkDecision.NoMatch || !capped)
-            {
-                safeguard = null;
+                _safeguards[pattern] = result;
             }
 
-            // Relatives (and pairs scoring below the conflict threshold) never join one person through a chain of other matches.
-            var assessment = new Assessment(score, decision, relative || score < options.ConflictThreshold, safeguard);
-            _assessments[pattern] = assessment;
-
-            return assessment;
+            return result;
         }
 
-        private string Explain(ulong pattern, double score, LinkDecision decision, string? note)
+        private string Explain(IReadOnlyList<FieldEvidence> evidence, double score, LinkDecision decision, string? note)
         {
             var options = owner._options;
             var sb = new StringBuilder();
-            sb.Append(CultureInfo.InvariantCulture, $"{decision}: score {score:+0.00;-0.00;0} (match >= {options.MatchThreshold:0.##}, possible >= {options.PossibleThreshold:0.##}; {(model.Estimated ? "EM-estimated" : "default")} weights)");
+            sb.Append(CultureInfo.InvariantCulture, $"{decision}: score {score:+0.00;-0.00;0} (match >= {options.MatchThreshold:0.##}, possible >= {options.PossibleThreshold:0.##}; {(model.Estimated ? "EM-estimated" : "default")} weights{(frequencies is null ? "" : ", term-frequency adjusted")})");
             if (note is not null)
             {
                 sb.Append("; ").Append(note);
             }
 
             sb.Append(" |");
-            foreach (var e in model.Evidence(pattern))
+            foreach (var e in evidence)
             {
                 sb.Append(CultureInfo.InvariantCulture, $" {e.Field}={e.Level}({e.Weight:+0.00;-0.00;0})");
             }

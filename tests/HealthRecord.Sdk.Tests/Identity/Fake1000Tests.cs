@@ -36,8 +36,10 @@ public class Fake1000Tests(ITestOutputHelper output)
         Assert.Equal(2031, truth);
         Assert.True(precision >= 0.99, $"precision {precision:F4}");
         // A hard set: a sixth of the names missing, birth dates shifted by years, given and family swapped, no address.
-        // Default weights (too few compared pairs to estimate) find about 64% of the pairs and merge no two people.
-        Assert.True(recall >= 0.6, $"recall {recall:F4}");
+        // Default weights (too few compared pairs to estimate) find 59% of the pairs and merge no two people. A record without
+        // a given name that matches two records who clearly differ joins neither (it could be either twin): that costs 12 of
+        // the 1,211 pairs found before that rule.
+        Assert.Equal((1205L, 1205L), (predicted, correct));
     }
 
     internal static (List<PatientCandidate> Candidates, Dictionary<string, string> Cluster) Read()

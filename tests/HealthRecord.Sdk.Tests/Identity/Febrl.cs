@@ -1,3 +1,4 @@
+using System.Globalization;
 using HealthRecord.Sdk.Identity;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
@@ -41,7 +42,9 @@ internal static class Febrl
             address.Line = new[] { lineOne, Cell("address_2") }.Where(s => s.Length > 0).ToList();
             patient.Address.Add(address);
             var dob = Cell("date_of_birth");
-            if (dob.Length == 8)
+            // FHIR's date type cannot hold a date that does not exist (FEBRL corrupts some into 31 February or month 13):
+            // such a birth date is dropped, as a FHIR source would have to.
+            if (dob.Length == 8 && DateTime.TryParseExact(dob, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
             {
                 patient.BirthDate = $"{dob[..4]}-{dob[4..6]}-{dob[6..]}";
             }
@@ -64,8 +67,14 @@ internal static class Febrl
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 }
 
-/// <summary>Pairwise precision/recall of a linking result against the entity truth.</summary>
-internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long CorrectPairs)
+/// <summary>
+/// Pairwise quality of a linking result against the entity truth. <em>Automatic</em>: the pairs within each person (what is
+/// merged without a human). <em>With review</em>: the pairs within the groups that the persons form once every item of the
+/// review queue (what the matcher submitted to <see cref="ILinkReview"/>) that joins one entity is accepted: what a reviewer
+/// who answers each queued item correctly reaches. <em>Links</em>: the pairs scored <c>match</c> themselves, without the
+/// persons' transitive closure (how Splink counts its figures).
+/// </summary>
+internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long CorrectPairs, long ReviewCorrectPairs, int ReviewQueue, int Records, long LinkPredicted, long LinkCorrect)
 {
     public double Precision => PredictedPairs == 0 ? 1 : (double)CorrectPairs / PredictedPairs;
 
@@ -73,12 +82,74 @@ internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long
 
     public double F1 => Precision + Recall == 0 ? 0 : 2 * Precision * Recall / (Precision + Recall);
 
+    /// <summary>Recall of automatic and possible links together.</summary>
+    public double RecallWithReview => TruePairs == 0 ? 1 : (double)ReviewCorrectPairs / TruePairs;
+
+    /// <summary>Precision of the match links themselves.</summary>
+    public double LinkPrecision => LinkPredicted == 0 ? 1 : (double)LinkCorrect / LinkPredicted;
+
+    /// <summary>Recall of the match links themselves (no transitive closure).</summary>
+    public double LinkRecall => TruePairs == 0 ? 1 : (double)LinkCorrect / TruePairs;
+
+    /// <summary>The review queue as a share of the records.</summary>
+    public double ReviewShare => Records == 0 ? 0 : (double)ReviewQueue / Records;
+
     /// <summary>Pairs implied by the persons (all pairs within a person), against the truth; <paramref name="crossOnly"/> counts only pairs across sources.</summary>
-    public static PairwiseQuality Of(IReadOnlyList<PatientCandidate> candidates, PatientLinkResult result, bool crossOnly)
+    public static PairwiseQuality Of(IReadOnlyList<PatientCandidate> candidates, PatientLinkResult result, IReadOnlyList<PatientLink> queue, bool crossOnly)
     {
         var source = candidates.ToDictionary(c => c.Key, c => c.SourceName);
+        var (predicted, correct) = Count(result.Persons, source, crossOnly);
+
+        // Persons joined by the possible links between them (the review queue).
+        var personOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var p = 0; p < result.Persons.Count; p++)
+        {
+            foreach (var key in result.Persons[p])
+            {
+                personOf[key] = p;
+            }
+        }
+
+        var parent = Enumerable.Range(0, result.Persons.Count).ToArray();
+        int Find(int x) => parent[x] == x ? x : parent[x] = Find(parent[x]);
+        foreach (var link in queue.Where(l => Febrl.Entity(l.Left) == Febrl.Entity(l.Right)))
+        {
+            parent[Find(personOf[link.Left])] = Find(personOf[link.Right]);
+        }
+
+        long linkPredicted = 0, linkCorrect = 0;
+        foreach (var link in result.Links.Where(l => l.Decision == LinkDecision.Match && (!crossOnly || source[l.Left] != source[l.Right])))
+        {
+            linkPredicted++;
+            linkCorrect += Febrl.Entity(link.Left) == Febrl.Entity(link.Right) ? 1 : 0;
+        }
+
+        var reviewed = result.Persons.Select((p, i) => (p, i)).GroupBy(x => Find(x.i)).Select(g => (IReadOnlyList<string>)g.SelectMany(x => x.p).ToList()).ToList();
+        var (_, reviewCorrect) = Count(reviewed, source, crossOnly);
+
+        long truth = 0;
+        foreach (var entity in candidates.GroupBy(c => Febrl.Entity(c.Key)))
+        {
+            var members = entity.ToList();
+            for (var i = 0; i < members.Count; i++)
+            {
+                for (var j = i + 1; j < members.Count; j++)
+                {
+                    if (!crossOnly || members[i].SourceName != members[j].SourceName)
+                    {
+                        truth++;
+                    }
+                }
+            }
+        }
+
+        return new PairwiseQuality(truth, predicted, correct, reviewCorrect, queue.Count, candidates.Count, linkPredicted, linkCorrect);
+    }
+
+    private static (long Predicted, long Correct) Count(IReadOnlyList<IReadOnlyList<string>> persons, Dictionary<string, string> source, bool crossOnly)
+    {
         long predicted = 0, correct = 0;
-        foreach (var person in result.Persons)
+        foreach (var person in persons)
         {
             for (var i = 0; i < person.Count; i++)
             {
@@ -98,24 +169,11 @@ internal sealed record PairwiseQuality(long TruePairs, long PredictedPairs, long
             }
         }
 
-        long truth = 0;
-        foreach (var entity in candidates.GroupBy(c => Febrl.Entity(c.Key)))
-        {
-            var members = entity.ToList();
-            for (var i = 0; i < members.Count; i++)
-            {
-                for (var j = i + 1; j < members.Count; j++)
-                {
-                    if (!crossOnly || members[i].SourceName != members[j].SourceName)
-                    {
-                        truth++;
-                    }
-                }
-            }
-        }
-
-        return new PairwiseQuality(truth, predicted, correct);
+        return (predicted, correct);
     }
 
-    public override string ToString() => $"P {Precision:F4} R {Recall:F4} F1 {F1:F4} (true {TruePairs}, predicted {PredictedPairs}, correct {CorrectPairs})";
+    public override string ToString() =>
+        $"P {Precision:F4} R {Recall:F4} F1 {F1:F4} (true {TruePairs}, predicted {PredictedPairs}, correct {CorrectPairs}); " +
+        $"with review R {RecallWithReview:F4} (correct {ReviewCorrectPairs}), review queue {ReviewQueue} ({ReviewShare:P2} of {Records} records); " +
+        $"match links P {LinkPrecision:F4} R {LinkRecall:F4} ({LinkCorrect} of {LinkPredicted})";
 }

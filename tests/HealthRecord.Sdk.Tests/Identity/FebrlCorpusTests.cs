@@ -6,10 +6,11 @@ using Xunit.Abstractions;
 namespace HealthRecord.Sdk.Tests.Identity;
 
 /// <summary>
-/// FEBRL (Christen, ANU) measured at the default thresholds with no training labels. Published best: FEBRL4 F1 0.9992
-/// (P 1.0000, R 0.9984), FEBRL3 F1 0.9929. FEBRL4 at the defaults stays below it on purpose: 18 of its true pairs had the
-/// given name and the SSN replaced by unrelated values (twin-shaped), 8 the birth date by one ten or more years away with
-/// a different SSN (parent-and-child-shaped); docs/identity-linking.md lists them.
+/// FEBRL (Christen, ANU) end to end through FHIR Patients (impossible birth dates dropped, as FHIR forces), at the default
+/// thresholds with no training labels. The goals: automatic links precision ≥ 0.9999; automatic and review links together
+/// recall ≥ 0.999 with a review queue under 1% of the records. Twin-shaped pairs (same surname, birth date and address,
+/// another given name and SSN) go to review, never to an automatic link, whatever that costs the automatic recall.
+/// FEBRL1 and FEBRL2 are held out: measured only after tuning on FEBRL3 and FEBRL4 had finished.
 /// </summary>
 public class FebrlCorpusTests(ITestOutputHelper output)
 {
@@ -19,15 +20,29 @@ public class FebrlCorpusTests(ITestOutputHelper output)
     private static readonly Lazy<List<PatientCandidate>> Febrl3 = new(() => Febrl.Read(Corpus.PathOf("linkage/febrl/dataset3.csv"), "a"));
 
     [CorpusFact]
-    public async Task LinkAsync_Febrl4Defaults_PerfectPrecisionAndHighRecall()
+    public async Task LinkAsync_Febrl4Defaults_MeetsTheHealthcareGoals()
     {
         var (quality, result) = await RunAsync(Febrl4.Value, new ProbabilisticPatientMatcherOptions(), crossOnly: true, "FEBRL4 defaults");
 
-        Assert.True(quality.Precision >= 0.999, quality.ToString());
-        // The twin and parent/child safeguards keep 26 FEBRL pairs possible (twin-shaped: given name and SSN replaced).
-        Assert.True(quality.F1 >= 0.9973, quality.ToString());
-        Assert.True(result.Statistics!.ReductionRatio >= 0.9995, result.Statistics.ToString());
+        AssertGoals(quality);
+        // Exact, deterministic figures: 26 true pairs are twin- or parent/child-shaped and wait for review.
+        Assert.Equal((5000L, 4974L, 4974L), (quality.TruePairs, quality.PredictedPairs, quality.CorrectPairs));
+        Assert.Equal(5000L, quality.ReviewCorrectPairs);
+        Assert.True(result.Statistics!.ReductionRatio >= 0.9997, result.Statistics.ToString());
         Assert.Empty(result.Warnings);
+    }
+
+    [CorpusFact]
+    public async Task LinkAsync_Febrl3Defaults_MeetsTheHealthcareGoals()
+    {
+        var (quality, result) = await RunAsync(Febrl3.Value, new ProbabilisticPatientMatcherOptions(), crossOnly: false, "FEBRL3 defaults");
+
+        AssertGoals(quality);
+        Assert.Equal(1.0, quality.Precision);
+        // 67 true pairs wait for review: twin-shaped (another given name and SSN), parent/child-shaped, or a record without a
+        // given name that matches two records of its entity that are twin-shaped to each other.
+        Assert.Equal((6538L, 6471L, 6533L), (quality.TruePairs, quality.CorrectPairs, quality.ReviewCorrectPairs));
+        Assert.True(result.Statistics!.ReductionRatio >= 0.999, result.Statistics.ToString());
     }
 
     [CorpusFact]
@@ -35,19 +50,9 @@ public class FebrlCorpusTests(ITestOutputHelper output)
     {
         var (quality, _) = await RunAsync(Febrl4.Value, new ProbabilisticPatientMatcherOptions { GivenNameSafeguard = false }, crossOnly: true, "FEBRL4 no given-name safeguard");
 
-        Assert.True(quality.Precision >= 0.999, quality.ToString());
+        Assert.True(quality.Precision >= 0.9999, quality.ToString());
         // The 8 pairs left are parent/child-shaped (birth dates ten or more years apart, SSNs different or less than 100 apart).
         Assert.True(quality.F1 > 0.9991, quality.ToString());
-    }
-
-    [CorpusFact]
-    public async Task LinkAsync_Febrl3Defaults_BeatsPublishedBest()
-    {
-        var (quality, result) = await RunAsync(Febrl3.Value, new ProbabilisticPatientMatcherOptions(), crossOnly: false, "FEBRL3 defaults");
-
-        Assert.True(quality.Precision >= 0.999, quality.ToString());
-        Assert.True(quality.F1 > 0.9929, quality.ToString());
-        Assert.True(result.Statistics!.ReductionRatio >= 0.999, result.Statistics.ToString());
     }
 
     [CorpusFact]
@@ -55,12 +60,12 @@ public class FebrlCorpusTests(ITestOutputHelper output)
     {
         var (quality, _) = await RunAsync(Febrl3.Value, new ProbabilisticPatientMatcherOptions { GivenNameSafeguard = false }, crossOnly: false, "FEBRL3 no given-name safeguard");
 
-        Assert.True(quality.Precision >= 0.999, quality.ToString());
+        Assert.True(quality.Precision >= 0.9999, quality.ToString());
         Assert.True(quality.F1 > 0.9980, quality.ToString());
     }
 
     [CorpusFact]
-    public void Pairs_Febrl4_KeepsNearlyEveryTruePair()
+    public void Pairs_Febrl4_KeepsEveryTruePair()
     {
         var candidates = Febrl4.Value.OrderBy(c => c.Key, StringComparer.Ordinal).ToList();
         var features = candidates.Select(c => PatientFeatures.From(c.Key, c.Patient, NicknameTable.Default)).ToArray();
@@ -69,13 +74,42 @@ public class FebrlCorpusTests(ITestOutputHelper output)
 
         var truePairs = pairs.Select(CandidateBlocker.Unpack).Count(p => Febrl.Entity(candidates[p.Left].Key) == Febrl.Entity(candidates[p.Right].Key));
         output.WriteLine($"FEBRL4 blocking: {pairs.Length} pairs, pairs completeness {truePairs / 5000.0:F4}");
-        Assert.True(truePairs >= 4995, $"{truePairs} of 5000 true pairs survive blocking");
+        Assert.Equal(5000, truePairs);
+    }
+
+    /// <summary>
+    /// Held out: FEBRL1 and FEBRL2 were first measured after the tuning on FEBRL3 and FEBRL4 had finished. That first
+    /// measurement found an implausible EM fit on FEBRL2 (P 0.9990, review queue 10%); the plausibility bound on the fit
+    /// (MatchModel.MaximumDisagreementShare) was added on general grounds, and these are the figures after it, asserted
+    /// exactly. FEBRL2 misses the with-review recall goal (0.9984): reported, not tuned away.
+    /// </summary>
+    [CorpusTheory]
+    [InlineData("dataset1.csv", 500L, 498L, 500L)]
+    [InlineData("dataset2.csv", 1934L, 1928L, 1931L)]
+    public async Task LinkAsync_HeldOutFebrl1And2_PreciseWithASmallReviewQueue(string file, long truePairs, long correct, long correctWithReview)
+    {
+        var candidates = Febrl.Read(Corpus.PathOf("linkage/febrl/" + file), "a");
+
+        var (quality, _) = await RunAsync(candidates, new ProbabilisticPatientMatcherOptions(), crossOnly: false, "held-out " + file);
+
+        Assert.Equal(1.0, quality.Precision);
+        Assert.Equal((truePairs, correct, correctWithReview), (quality.TruePairs, quality.CorrectPairs, quality.ReviewCorrectPairs));
+        Assert.True(quality.ReviewShare < 0.01, quality.ToString());
+    }
+
+    private static void AssertGoals(PairwiseQuality quality)
+    {
+        Assert.True(quality.Precision >= 0.9999, quality.ToString());
+        Assert.True(quality.RecallWithReview >= 0.999, quality.ToString());
+        Assert.True(quality.ReviewShare < 0.01, quality.ToString());
     }
 
     private async Task<(PairwiseQuality Quality, PatientLinkResult Result)> RunAsync(List<PatientCandidate> candidates, ProbabilisticPatientMatcherOptions options, bool crossOnly, string name)
     {
-        var result = await new ProbabilisticPatientMatcher(Options.Create(options)).LinkAsync(candidates);
-        var quality = PairwiseQuality.Of(candidates, result, crossOnly);
+        var review = new InMemoryLinkReview();
+        var result = await new ProbabilisticPatientMatcher(Options.Create(options), review).LinkAsync(candidates);
+        var queue = await review.GetPendingAsync();
+        var quality = PairwiseQuality.Of(candidates, result, queue, crossOnly);
         var s = result.Statistics!;
         output.WriteLine($"{name}: {quality}; compared {s.ComparedPairs} of {s.TotalPairs} (reduction ratio {s.ReductionRatio:F6}); possible links {result.Links.Count(l => l.Decision == LinkDecision.Possible)}");
         return (quality, result);

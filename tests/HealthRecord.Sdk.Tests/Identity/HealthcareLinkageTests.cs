@@ -101,9 +101,9 @@ public class HealthcareLinkageTests
 
     [Theory]
     [InlineData(null, null)]
-    [InlineData("123-45-6788", "123-45-6789")] // consecutive SSNs: one digit apart
-    [InlineData("123-45-6789", "123-45-6790")] // consecutive SSNs across a carry
-    [InlineData("123-45-6789", "987-65-4321")] // unrelated SSNs
+    [InlineData("212-45-6788", "212-45-6789")] // consecutive SSNs: one digit apart
+    [InlineData("212-45-6789", "212-45-6790")] // consecutive SSNs across a carry
+    [InlineData("212-45-6789", "587-65-4321")] // unrelated SSNs
     public async Task LinkAsync_TwinPairAlone_NeverMerged(string? ssnA, string? ssnB)
     {
         // Isabella and Myra Jones as twins, one record each: surname, birth date, sex, address and phone agree.
@@ -136,9 +136,9 @@ public class HealthcareLinkageTests
     }
 
     [Theory]
-    [InlineData("123-45-6789", "123-45-6798")] // adjacent digits transposed
-    [InlineData("123-45-6789", "123-45-6780")] // one digit mistyped in the last digits
-    [InlineData("123-45-6789", "123-48-6789")] // one digit mistyped elsewhere
+    [InlineData("212-45-6789", "212-45-6798")] // adjacent digits transposed
+    [InlineData("212-45-6789", "212-45-6780")] // one digit mistyped in the last digits
+    [InlineData("212-45-6789", "123-48-6789")] // one digit mistyped elsewhere
     public async Task LinkAsync_GivenNameTypoAndSsnTypo_Linked(string ssnA, string ssnB)
     {
         PatientCandidate[] pair =
@@ -177,8 +177,8 @@ public class HealthcareLinkageTests
         // Two James Wilsons born the same day, in different states, with different SSNs.
         PatientCandidate[] pair =
         [
-            Candidate("a", "1", "James", "Wilson", "1970-01-01", AdministrativeGender.Male, "9 Birch Lane", "Portland", "ME", "04101", ssn: "123-45-6789"),
-            Candidate("b", "1", "James", "Wilson", "1970-01-01", AdministrativeGender.Male, "300 Main St", "Sacramento", "CA", "95814", ssn: "987-65-4321"),
+            Candidate("a", "1", "James", "Wilson", "1970-01-01", AdministrativeGender.Male, "9 Birch Lane", "Portland", "ME", "04101", ssn: "212-45-6789"),
+            Candidate("b", "1", "James", "Wilson", "1970-01-01", AdministrativeGender.Male, "300 Main St", "Sacramento", "CA", "95814", ssn: "587-65-4321"),
         ];
 
         var result = await new ProbabilisticPatientMatcher().LinkAsync(pair);
@@ -207,8 +207,8 @@ public class HealthcareLinkageTests
     {
         PatientCandidate[] pair =
         [
-            Candidate("a", "1", "William", "Brown", "1962-10-22", AdministrativeGender.Male, "42 Maple Street Apt 3", "Denver", "CO", "80202", "(303) 555-0147", ssn: "123-45-6789"),
-            Candidate("b", "9", "Bill", "Browne", "1962-10-22", AdministrativeGender.Male, "1600 Grant St #12", "Boulder", "CO", "80302", "+1 303 555 0147", ssn: "123456789"),
+            Candidate("a", "1", "William", "Brown", "1962-10-22", AdministrativeGender.Male, "42 Maple Street Apt 3", "Denver", "CO", "80202", "(303) 555-0147", ssn: "212-45-6789"),
+            Candidate("b", "9", "Bill", "Browne", "1962-10-22", AdministrativeGender.Male, "1600 Grant St #12", "Boulder", "CO", "80302", "+1 303 555 0147", ssn: "212456789"),
             Candidate("c", "z", "Billy", "Brown", "1962-10-22", AdministrativeGender.Male, "42 Maple St., Unit 3", "Denver", "CO", "80202-4411"),
         ];
 

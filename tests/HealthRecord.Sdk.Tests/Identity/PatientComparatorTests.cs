@@ -114,5 +114,42 @@ public class PatientComparatorTests
     private static PatientCandidate Make(string key, (string Given, string Family, string Birth, string Line, string Phone) v) =>
         PatientBuilder.Candidate(key, key, v.Given, v.Family, v.Birth.Length == 0 ? null : v.Birth, line: v.Line.Length == 0 ? null : v.Line, phone: v.Phone.Length == 0 ? null : v.Phone);
 
+    [Theory]
+    [InlineData("pantazopoulos", "pantazopoulos", "exact")]
+    [InlineData("pantazopoulos", "pantazooulos", "close")]
+    [InlineData("garcia", "garcialopez", "close")]
+    [InlineData("kiczurczak", "kiczurczsk", "close")]
+    [InlineData("harbottle", "haxbotxle", "jw88")]
+    [InlineData("lovelock", "kovelocj", "two-edits")]
+    [InlineData("thorpe", "bates", "different")]
+    public void Compare_FamilyNames_GradedLevels(string a, string b, string level)
+    {
+        var p = PatientComparator.Compare(Features(PatientBuilder.Candidate("a", "1", "Ann", a, null)), Features(PatientBuilder.Candidate("b", "1", "Ann", b, null)));
+
+        Assert.Equal(level, FieldSpec.LevelNames[(int)MatchField.FamilyName][FieldSpec.Get(p, (int)MatchField.FamilyName)]);
+    }
+
+    [Theory]
+    [InlineData("23 allunga woollum street", "23 allunga woollum street", "exact")]
+    [InlineData("49 dal las place", "49 dallas place", "close")]
+    [InlineData("23 allunga woollum street", "23 woollum street allunga", "reordered")]
+    [InlineData("7 calder crescent", "9 pridham street", "different")]
+    public void Compare_AddressLines_GradedLevels(string a, string b, string level)
+    {
+        var p = PatientComparator.Compare(
+            Features(PatientBuilder.Candidate("a", "1", "Ann", "Lee", null, line: a, city: "X")),
+            Features(PatientBuilder.Candidate("b", "1", "Ann", "Lee", null, line: b, city: "X")));
+
+        Assert.Equal(level, FieldSpec.LevelNames[(int)MatchField.AddressLine][FieldSpec.Get(p, (int)MatchField.AddressLine)]);
+    }
+
+    [Fact]
+    public void WithinEdits_AgreesWithTheFullEditDistance()
+    {
+        var osa = new F23.StringSimilarity.OptimalStringAlignment();
+        Gen.Select(Gen.String[Gen.Char['a', 'e'], 0, 8], Gen.String[Gen.Char['a', 'e'], 0, 8], Gen.Int[0, 3]).Sample((x, y, k) =>
+            PatientComparator.WithinEdits(x, y, k) == (x.Length > 0 && y.Length > 0 && osa.Distance(x, y) <= k));
+    }
+
     private static PatientFeatures Features(PatientCandidate c) => PatientFeatures.From(c.Key, c.Patient, NicknameTable.Default);
 }

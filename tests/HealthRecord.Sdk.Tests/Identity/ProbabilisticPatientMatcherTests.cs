@@ -92,6 +92,53 @@ public class ProbabilisticPatientMatcherTests
     }
 
     [Fact]
+    public async Task LinkAsync_RecordWithoutGivenNameMatchingTwoSisters_JoinsNeither()
+    {
+        // The NextGen Isabella Jones of the corpus as converted: surname, birth date, sex, city, no given name.
+        PatientCandidate[] records =
+        [
+            Candidate("a", "myra", "Myra", "Jones", "1947-05-01", AdministrativeGender.Female, "1357 Amber Drive", "Beaverton", "OR", "97006"),
+            Candidate("b", "isabella", "Isabella", "Jones", "1947-05-01", AdministrativeGender.Female, "1357 Amber Drive", "Beaverton", "OR", "97006"),
+            new("c:Patient/nogiven", "c", new Patient
+            {
+                Name = [new HumanName { Family = "Jones" }],
+                BirthDate = "1947-05-01",
+                Gender = AdministrativeGender.Female,
+                Address = [new Address { Line = ["1357 Amber Drive"], City = "Beaverton", PostalCode = "97006" }],
+            }),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(records);
+
+        Assert.Equal(3, result.Persons.Count);
+        Assert.Equal(2, result.Links.Count(l => l.Decision == LinkDecision.Possible && l.Explanation!.Contains("without a given name", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task LinkAsync_ManyPossibleLinksBetweenTwoPersons_OneReviewItem()
+    {
+        var review = new InMemoryLinkReview();
+        // Twin sisters, each seen at two sources: four possible pairs across the two persons, one question for a reviewer.
+        PatientCandidate[] records =
+        [
+            Candidate("a", "1", "Anna", "Berg", "2001-06-01", AdministrativeGender.Female, "5 Elm St", "Salem", "OR", "97301"),
+            Candidate("b", "1", "Anna", "Berg", "2001-06-01", AdministrativeGender.Female, "5 Elm Street", "Salem", "OR", "97301"),
+            Candidate("a", "2", "Elsa", "Berg", "2001-06-01", AdministrativeGender.Female, "5 Elm St", "Salem", "OR", "97301"),
+            Candidate("b", "2", "Elsa", "Berg", "2001-06-01", AdministrativeGender.Female, "5 Elm Street", "Salem", "OR", "97301"),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher(review: review).LinkAsync(records);
+
+        Assert.Equal(2, result.Persons.Count);
+        Assert.Equal(4, result.Links.Count(l => l.Decision == LinkDecision.Possible));
+        var pending = Assert.Single(await review.GetPendingAsync());
+        await review.ResolveAsync(pending.Left, pending.Right, ReviewDecision.DifferentPersons);
+        await new ProbabilisticPatientMatcher(review: review).LinkAsync(records);
+        // Answered once for the two persons: nothing more to ask.
+        Assert.Empty(await review.GetPendingAsync());
+    }
+
+    [Fact]
     public async Task LinkAsync_ReviewAnswers_HonouredOnTheNextRun()
     {
         var review = new InMemoryLinkReview();
