@@ -10,7 +10,9 @@ namespace HealthRecord.Sdk.Storage;
 public sealed class InMemoryEhrStore : IEhrStore
 {
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data, string[] LinkedPatients)>> _persons = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data)>> _persons = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _patientOwners = new(StringComparer.Ordinal);
+    private readonly PersonClaims _claims = new();
     private readonly TimeProvider _time;
 
     /// <summary>Creates the store.</summary>
@@ -26,22 +28,36 @@ public sealed class InMemoryEhrStore : IEhrStore
         ArgumentNullException.ThrowIfNull(aggregate);
         cancellationToken.ThrowIfCancellationRequested();
         var data = EhrAggregateSerializer.Serialize(aggregate);
+        var keys = PersonClaims.KeysOf(aggregate);
         lock (_gate)
         {
-            if (!_persons.TryGetValue(aggregate.PersonId, out var versions))
+            // The person is claimed under the same lock as the write (PersonClaims): two writers cannot both create one.
+            var owner = PersonClaims.Winner(keys.Where(_patientOwners.ContainsKey).Select(k => _patientOwners[k]).Where(o => o != aggregate.PersonId));
+            var personId = _claims.Resolve(aggregate, _persons.ContainsKey(aggregate.PersonId), owner);
+            if (personId != aggregate.PersonId)
+            {
+                data = EhrAggregateSerializer.Rebase(aggregate, data, personId);
+            }
+
+            if (!_persons.TryGetValue(personId, out var versions))
             {
                 versions = [];
-                _persons[aggregate.PersonId] = versions;
+                _persons[personId] = versions;
+            }
+
+            foreach (var key in keys)
+            {
+                _patientOwners[key] = personId;
             }
 
             if (versions.Count > 0 && versions[^1].Info.ContentHash == data.ContentHash)
             {
-                return Task.FromResult(aggregate with { Version = versions[^1].Info.Version });
+                return Task.FromResult(EhrAggregateSerializer.Deserialize(data, versions[^1].Info.Version));
             }
 
-            var info = new EhrVersionInfo(aggregate.PersonId, versions.Count + 1, _time.GetUtcNow(), aggregate.Records.Count + 1, data.ContentHash, aggregate.Sources);
-            versions.Add((info, data, aggregate.LinkedPatients.Select(p => p.ToString()).ToArray()));
-            return Task.FromResult(aggregate with { Version = info.Version });
+            var info = new EhrVersionInfo(personId, versions.Count + 1, _time.GetUtcNow(), aggregate.Records.Count + 1, data.ContentHash, aggregate.Sources);
+            versions.Add((info, data));
+            return Task.FromResult(personId == aggregate.PersonId ? aggregate with { Version = info.Version } : EhrAggregateSerializer.Deserialize(data, info.Version));
         }
     }
 
@@ -49,6 +65,7 @@ public sealed class InMemoryEhrStore : IEhrStore
     public Task<EhrAggregate?> GetAsync(string personId, int? version = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(personId);
+        (EhrVersionInfo Info, SerializedEhr Data) entry;
         lock (_gate)
         {
             if (!_persons.TryGetValue(personId, out var versions) || versions.Count == 0)
@@ -56,26 +73,24 @@ public sealed class InMemoryEhrStore : IEhrStore
                 return Task.FromResult<EhrAggregate?>(null);
             }
 
-            var entry = version is null ? versions[^1] : versions.FirstOrDefault(v => v.Info.Version == version);
-            return Task.FromResult(entry.Data is null ? null : EhrAggregateSerializer.Deserialize(entry.Data.BundleJson, entry.Data.DetailsJson, entry.Info.Version));
+            entry = version is null ? versions[^1] : versions.FirstOrDefault(v => v.Info.Version == version);
         }
+
+        return Task.FromResult(entry.Data is null ? null : EhrAggregateSerializer.Deserialize(entry.Data, entry.Info.Version));
     }
 
     /// <inheritdoc />
     public Task<string?> FindPersonAsync(IReadOnlyCollection<string> linkedPatients, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(linkedPatients);
+        string? best;
         lock (_gate)
         {
-            var best = _persons
-                .Select(p => (p.Key, Shared: p.Value.SelectMany(v => v.LinkedPatients).Distinct(StringComparer.Ordinal).Count(linkedPatients.Contains)))
-                .Where(x => x.Shared > 0)
-                .OrderByDescending(x => x.Shared)
-                .ThenBy(x => x.Key, StringComparer.Ordinal)
-                .Select(x => x.Key)
-                .FirstOrDefault();
-            return Task.FromResult(best);
+            best = PersonClaims.Winner(linkedPatients.Distinct(StringComparer.Ordinal).Where(_patientOwners.ContainsKey).Select(k => _patientOwners[k]));
         }
+
+        _claims.Remember(linkedPatients, best);
+        return Task.FromResult(best);
     }
 
     /// <inheritdoc />
