@@ -7,7 +7,7 @@ namespace HealthRecord.Sdk.Storage;
 /// An <see cref="IEhrStore"/> in process memory: for tests and short-lived hosts. Keeps serialised
 /// copies, so what it returns is independent of what was saved. Thread-safe.
 /// </summary>
-public sealed class InMemoryEhrStore : IEhrStore
+public sealed class InMemoryEhrStore : IEhrStore, IEhrStoreIntegrity
 {
     private readonly Lock _gate = new();
     private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data)>> _persons = new(StringComparer.Ordinal);
@@ -91,6 +91,33 @@ public sealed class InMemoryEhrStore : IEhrStore
 
         _claims.Remember(linkedPatients, best);
         return Task.FromResult(best);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> CheckIntegrityAsync(CancellationToken cancellationToken = default)
+    {
+        var problems = new List<string>();
+        lock (_gate)
+        {
+            foreach (var (person, versions) in _persons)
+            {
+                for (var i = 0; i < versions.Count; i++)
+                {
+                    var (info, data) = versions[i];
+                    if (info.Version != i + 1)
+                    {
+                        problems.Add($"person {person}: version {info.Version} where {i + 1} was expected");
+                    }
+
+                    if (EhrAggregateSerializer.Hash(data.BundleJson, data.DetailsJson, data.SourceRecordsJson) != info.ContentHash)
+                    {
+                        problems.Add($"person {person} version {info.Version}: content does not match its hash");
+                    }
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(problems);
     }
 
     /// <inheritdoc />
