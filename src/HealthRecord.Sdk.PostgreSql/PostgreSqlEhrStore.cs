@@ -14,7 +14,7 @@ namespace HealthRecord.Sdk.PostgreSql;
 /// EHR record is also written as <c>jsonb</c> (binary COPY) for queries.
 /// </summary>
 /// <remarks>Thread-safe; stateless apart from the connection pool, so any number of instances and processes may share one database.</remarks>
-public sealed class PostgreSqlEhrStore : IEhrStore, IEhrStoreIntegrity
+public sealed class PostgreSqlEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
 {
     private const int MaxAttempts = 5;
     private readonly PostgreSqlDatabase _db;
@@ -35,7 +35,12 @@ public sealed class PostgreSqlEhrStore : IEhrStore, IEhrStoreIntegrity
     public PostgreSqlDatabase Database => _db;
 
     /// <inheritdoc />
-    public async Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default)
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default) => SaveAsync(aggregate, (int?)null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, int expectedVersion, CancellationToken cancellationToken = default) => SaveAsync(aggregate, (int?)expectedVersion, cancellationToken);
+
+    private async Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, int? expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         var data = EhrAggregateSerializer.Serialize(aggregate);
@@ -46,7 +51,7 @@ public sealed class PostgreSqlEhrStore : IEhrStore, IEhrStoreIntegrity
             {
                 return await _db.WriteAsync(
                     $"saving person {aggregate.PersonId}",
-                    connection => SaveOnceAsync(connection, aggregate, data, keys, cancellationToken),
+                    connection => SaveOnceAsync(connection, aggregate, data, keys, expectedVersion, cancellationToken),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (Errors.EhrStoreException ex) when (attempt < MaxAttempts && ex.InnerException is PostgresException { SqlState: "40P01" or "40001" or "23505" })
@@ -57,7 +62,7 @@ public sealed class PostgreSqlEhrStore : IEhrStore, IEhrStoreIntegrity
         }
     }
 
-    private async Task<EhrAggregate> SaveOnceAsync(NpgsqlConnection connection, EhrAggregate aggregate, SerializedEhr data, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    private async Task<EhrAggregate> SaveOnceAsync(NpgsqlConnection connection, EhrAggregate aggregate, SerializedEhr data, IReadOnlyList<string> keys, int? expectedVersion, CancellationToken cancellationToken)
     {
         var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
@@ -73,6 +78,13 @@ public sealed class PostgreSqlEhrStore : IEhrStore, IEhrStoreIntegrity
                 data = EhrAggregateSerializer.Rebase(aggregate, data, personId);
                 await LockAsync(connection, tx, ["person:" + personId], cancellationToken).ConfigureAwait(false);
                 (latest, latestHash) = await LatestAsync(connection, tx, personId, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (expectedVersion is { } expected && latest != expected)
+            {
+                throw new Errors.EhrStoreException(
+                    EhrStoreErrorKind.Conflict,
+                    $"Person {personId} has changed since version {expected} was read: another writer saved first; nothing was written. Read the latest version and retry.");
             }
 
             var version = latest;

@@ -21,7 +21,7 @@ namespace HealthRecord.Sdk.Sqlite;
 /// with <see cref="EhrStoreErrorKind.Busy"/>); for many concurrent writers use the PostgreSQL store. A file that
 /// is not a store (empty, not a database, another application's database) is refused and left untouched.
 /// </remarks>
-public sealed class SqliteEhrStore : IEhrStore, IEhrStoreIntegrity
+public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
 {
     private readonly SqliteDatabase _database;
     private readonly PersonClaims _claims = new();
@@ -52,7 +52,12 @@ public sealed class SqliteEhrStore : IEhrStore, IEhrStoreIntegrity
     public static int SchemaVersion => SqliteSchema.CurrentVersion;
 
     /// <inheritdoc />
-    public async Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default)
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default) => SaveAsync(aggregate, (int?)null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, int expectedVersion, CancellationToken cancellationToken = default) => SaveAsync(aggregate, (int?)expectedVersion, cancellationToken);
+
+    private async Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, int? expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         var data = EhrAggregateSerializer.Serialize(aggregate);
@@ -72,6 +77,13 @@ public sealed class SqliteEhrStore : IEhrStore, IEhrStoreIntegrity
                 {
                     data = EhrAggregateSerializer.Rebase(aggregate, data, personId);
                     (latest, latestHash) = await LatestAsync(connection, tx, personId, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (expectedVersion is { } expected && latest != expected)
+                {
+                    throw new Errors.EhrStoreException(
+                        EhrStoreErrorKind.Conflict,
+                        $"Person {personId} has changed since version {expected} was read: another writer saved first; nothing was written. Read the latest version and retry.");
                 }
 
                 await ClaimAsync(connection, tx, keys, personId, cancellationToken).ConfigureAwait(false);

@@ -32,4 +32,7 @@ public enum EhrStoreErrorKind
 
     /// <summary>The person or version asked for is not in the store.</summary>
     NotFound = 9,
+
+    /// <summary>The person's latest version is not the one the caller read (<see cref="IVersionedEhrStore"/>): another writer saved first; read again and retry.</summary>
+    Conflict = 10,
 }

@@ -7,7 +7,7 @@ namespace HealthRecord.Sdk.Storage;
 /// An <see cref="IEhrStore"/> in process memory: for tests and short-lived hosts. Keeps serialised
 /// copies, so what it returns is independent of what was saved. Thread-safe.
 /// </summary>
-public sealed class InMemoryEhrStore : IEhrStore, IEhrStoreIntegrity
+public sealed class InMemoryEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
 {
     private readonly Lock _gate = new();
     private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data)>> _persons = new(StringComparer.Ordinal);
@@ -23,7 +23,12 @@ public sealed class InMemoryEhrStore : IEhrStore, IEhrStoreIntegrity
     }
 
     /// <inheritdoc />
-    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default)
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default) => Save(aggregate, null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, int expectedVersion, CancellationToken cancellationToken = default) => Save(aggregate, expectedVersion, cancellationToken);
+
+    private Task<EhrAggregate> Save(EhrAggregate aggregate, int? expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         cancellationToken.ThrowIfCancellationRequested();
@@ -37,6 +42,11 @@ public sealed class InMemoryEhrStore : IEhrStore, IEhrStoreIntegrity
             if (personId != aggregate.PersonId)
             {
                 data = EhrAggregateSerializer.Rebase(aggregate, data, personId);
+            }
+
+            if (expectedVersion is { } expected && (_persons.TryGetValue(personId, out var current) ? current.Count : 0) != expected)
+            {
+                throw Conflict(personId, expected);
             }
 
             if (!_persons.TryGetValue(personId, out var versions))
@@ -156,4 +166,11 @@ public sealed class InMemoryEhrStore : IEhrStore, IEhrStoreIntegrity
 
         await Task.CompletedTask.ConfigureAwait(false);
     }
+
+    /// <summary>The error for a save whose expected version is no longer the latest.</summary>
+    /// <param name="personId">The person.</param>
+    /// <param name="expected">The version the caller read.</param>
+    /// <returns>The error.</returns>
+    private static Errors.EhrStoreException Conflict(string personId, int expected) =>
+        new(EhrStoreErrorKind.Conflict, $"Person {personId} has changed since version {expected} was read: another writer saved first; nothing was written. Read the latest version and retry.");
 }

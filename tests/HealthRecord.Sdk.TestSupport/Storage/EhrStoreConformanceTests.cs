@@ -244,6 +244,22 @@ public abstract class EhrStoreConformanceTests
     }
 
     [SkippableFact]
+    public async Task SaveAsync_ExpectedVersionNoLongerLatest_ThrowsConflictAndWritesNothing()
+    {
+        var store = Assert.IsAssignableFrom<IVersionedEhrStore>(Open().Store);
+        Assert.Equal(1, (await store.SaveAsync(Sample, 0)).Version);
+        Assert.Equal(2, (await store.SaveAsync(Smaller(1), 1)).Version);
+
+        var ex = await Assert.ThrowsAsync<EhrStoreException>(() => store.SaveAsync(Smaller(2), 1));
+        var again = await Assert.ThrowsAsync<EhrStoreException>(() => ((IVersionedEhrStore)Open().Store).SaveAsync(SamePatientOtherId, 0));
+
+        Assert.Equal(EhrStoreErrorKind.Conflict, ex.Kind);
+        Assert.Equal(EhrStoreErrorKind.Conflict, again.Kind);
+        Assert.Equal([1, 2], (await ToListAsync(store.ListVersionsAsync(Sample.PersonId))).Select(v => v.Version));
+        Assert.Single(await ToListAsync(store.ListPersonsAsync()));
+    }
+
+    [SkippableFact]
     public async Task MergeReview_DecisionsPersistAcrossInstances()
     {
         var decision = MergeOverride.Create(MergeOverrideKind.NeverMerge, ["b:Condition/2", "a:Condition/1"], "two episodes");
