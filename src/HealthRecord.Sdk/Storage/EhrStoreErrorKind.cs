@@ -27,12 +27,9 @@ public enum EhrStoreErrorKind
     /// <summary>What the store holds is damaged (failed integrity or could not be read back).</summary>
     Damaged = 7,
 
-    /// <summary>The store has no schema yet and was opened read-only: there is nothing to read.</summary>
-    Empty = 8,
-
     /// <summary>The person or version asked for is not in the store.</summary>
-    NotFound = 9,
+    NotFound = 8,
 
     /// <summary>The person's latest version is not the one the caller read (<see cref="IVersionedEhrStore"/>): another writer saved first; read again and retry.</summary>
-    Conflict = 10,
+    Conflict = 9,
 }
