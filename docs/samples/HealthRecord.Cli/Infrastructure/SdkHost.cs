@@ -57,7 +57,9 @@ internal static class SdkHost
                 hr.UseInMemoryStore();
                 break;
             case "postgres":
-                hr.UsePostgreSqlStore(target);
+                // The store's tables go in the first schema of the connection string's Search Path, if it names one.
+                var schema = new Npgsql.NpgsqlConnectionStringBuilder(target).SearchPath?.Split(',')[0].Trim();
+                hr.UsePostgreSqlStore(target, string.IsNullOrEmpty(schema) ? Sdk.PostgreSql.PostgreSqlDatabase.DefaultSchema : schema);
                 break;
         }
     }
