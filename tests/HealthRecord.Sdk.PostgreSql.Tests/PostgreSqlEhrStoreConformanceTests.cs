@@ -34,6 +34,6 @@ public sealed class PostgreSqlEhrStoreConformanceTests : EhrStoreConformanceTest
             _opened.Add(db);
         }
 
-        return new StoreSet(new PostgreSqlEhrStore(db), new PostgreSqlMergeReview(db), new PostgreSqlLinkReview(db));
+        return new StoreSet(new PostgreSqlEhrStore(db), new PostgreSqlMergeReview(db), new PostgreSqlLinkReview(db), new PostgreSqlAuditLog(db));
     }
 }

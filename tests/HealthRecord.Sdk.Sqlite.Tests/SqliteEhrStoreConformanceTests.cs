@@ -18,6 +18,6 @@ public sealed class SqliteEhrStoreConformanceTests : EhrStoreConformanceTests, I
     protected override StoreSet Open()
     {
         var cs = $"Data Source={_tmp.File("ehr.db")}";
-        return new StoreSet(new SqliteEhrStore(cs), new SqliteMergeReview(cs), new SqliteLinkReview(cs));
+        return new StoreSet(new SqliteEhrStore(cs), new SqliteMergeReview(cs), new SqliteLinkReview(cs), new SqliteAuditLog(cs));
     }
 }

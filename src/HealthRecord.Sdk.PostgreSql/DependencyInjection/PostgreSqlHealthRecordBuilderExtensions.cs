@@ -47,6 +47,7 @@ public static class PostgreSqlHealthRecordBuilderExtensions
         // Reviewers' answers live beside the EHRs, so they hold for every later aggregation by every worker.
         builder.Services.Replace(ServiceDescriptor.Singleton<IMergeReview>(sp => new PostgreSqlMergeReview(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<ILinkReview>(sp => new PostgreSqlLinkReview(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<Consent.IAuditSink>(sp => new PostgreSqlAuditLog(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())));
         return builder;
     }
 }

@@ -18,7 +18,8 @@ namespace HealthRecord.Sdk.TestSupport.Storage;
 /// <param name="Store">The EHR store.</param>
 /// <param name="MergeReview">The merge decisions kept in the same store.</param>
 /// <param name="LinkReview">The identity answers kept in the same store.</param>
-public sealed record StoreSet(IEhrStore Store, IMergeReview MergeReview, ILinkReview LinkReview);
+/// <param name="AuditLog">The AuditEvents kept in the same store.</param>
+public sealed record StoreSet(IEhrStore Store, IMergeReview MergeReview, ILinkReview LinkReview, IEhrAuditLog AuditLog);
 
 /// <summary>
 /// The contract every <see cref="IEhrStore"/> keeps. A backend's test class derives from it and says how to open
@@ -287,6 +288,25 @@ public abstract class EhrStoreConformanceTests
         var decision = Assert.Single(decisions);
         Assert.Equal(("a:Patient/1", "b:Patient/2", ReviewDecision.SamePerson), (decision.Left, decision.Right, decision.Decision));
         Assert.Equal("c:Patient/3", Assert.Single(pending).Right);
+    }
+
+    [SkippableFact]
+    public async Task AuditLog_EventsPersistAcrossInstancesInOrder()
+    {
+        var events = Enumerable.Range(1, 3).Select(i => new AuditEvent
+        {
+            Id = "ae" + i,
+            Type = new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest"),
+            Recorded = new DateTimeOffset(2026, 1, i, 0, 0, 0, TimeSpan.Zero),
+            Outcome = AuditEvent.AuditEventOutcome.N0,
+        }).ToList();
+
+        await Open().AuditLog.WriteAsync(events.Take(2).ToList());
+        await Open().AuditLog.WriteAsync(events.Skip(2).ToList());
+        var read = await Open().AuditLog.ReadAsync();
+
+        Assert.Equal(["ae1", "ae2", "ae3"], read.Select(e => e.Id));
+        Assert.Equal(FhirJson.Serialize(events[2]), FhirJson.Serialize(read[2]));
     }
 
     [SkippableFact]

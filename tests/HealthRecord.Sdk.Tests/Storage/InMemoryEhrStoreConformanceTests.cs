@@ -8,7 +8,7 @@ namespace HealthRecord.Sdk.Tests.Storage;
 /// <summary>The store contract (<see cref="EhrStoreConformanceTests"/>) on <see cref="InMemoryEhrStore"/>.</summary>
 public sealed class InMemoryEhrStoreConformanceTests : EhrStoreConformanceTests
 {
-    private readonly StoreSet _stores = new(new InMemoryEhrStore(), new InMemoryMergeReview(), new InMemoryLinkReview());
+    private readonly StoreSet _stores = new(new InMemoryEhrStore(), new InMemoryMergeReview(), new InMemoryLinkReview(), new InMemoryEhrAuditLog());
 
     protected override StoreSet Open() => _stores;
 }
