@@ -10,26 +10,30 @@ using Microsoft.Extensions.Options;
 namespace HealthRecord.Sdk.Sqlite;
 
 /// <summary>
-/// The embedded default <see cref="IEhrStore"/>: one SQLite file in WAL mode. Each save is one
-/// transaction that writes a whole new version or nothing; readers never see a half-written version.
+/// The embedded default <see cref="IEhrStore"/>: one SQLite file in WAL mode, marked as a store
+/// (<c>PRAGMA application_id</c> and a schema table). Each save is one transaction that writes a whole new
+/// version or nothing, and claims the person inside it (<see cref="PersonClaims"/>); readers never see a
+/// half-written version and take no write lock.
 /// </summary>
 /// <remarks>
 /// Thread-safe: each operation opens its own pooled connection. Several processes may share the file
-/// (SQLite serialises writers); for many concurrent writers use the PostgreSQL store.
+/// (SQLite serialises writers; a writer waits up to <see cref="SqliteEhrStoreOptions.BusyTimeout"/>, then fails
+/// with <see cref="EhrStoreErrorKind.Busy"/>); for many concurrent writers use the PostgreSQL store. A file that
+/// is not a store (empty, not a database, another application's database) is refused and left untouched.
 /// </remarks>
-public sealed class SqliteEhrStore : IEhrStore
+public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
 {
-    private const int SchemaVersion = 1;
     private readonly SqliteDatabase _database;
+    private readonly PersonClaims _claims = new();
     private readonly TimeProvider _time;
 
-    /// <summary>Creates the store (the file and schema are created on first use).</summary>
+    /// <summary>Creates the store (the file and schema are created on the first write).</summary>
     /// <param name="options">The options.</param>
     /// <param name="timeProvider">The clock for <see cref="EhrVersionInfo.SavedAt"/>.</param>
     public SqliteEhrStore(IOptions<SqliteEhrStoreOptions> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _database = new SqliteDatabase(options.Value, InitialiseAsync);
+        _database = new SqliteDatabase(options.Value);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -44,109 +48,102 @@ public sealed class SqliteEhrStore : IEhrStore
     /// <summary>The database file, as the connection string names it.</summary>
     public string DataSource => _database.DataSource;
 
+    /// <summary>The schema version this SDK writes.</summary>
+    public static int SchemaVersion => SqliteSchema.CurrentVersion;
+
     /// <inheritdoc />
-    public async Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default)
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default) => SaveAsync(aggregate, (int?)null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, int expectedVersion, CancellationToken cancellationToken = default) => SaveAsync(aggregate, (int?)expectedVersion, cancellationToken);
+
+    private async Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, int? expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         var data = EhrAggregateSerializer.Serialize(aggregate);
-        try
-        {
-            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-
-            // BEGIN IMMEDIATE takes the write lock up front, so two writers cannot both read the same
-            // "latest version" and then collide.
-            using var tx = connection.BeginTransaction(deferred: false);
-            int latest = 0;
-            string? latestHash = null;
-            using (var cmd = connection.CreateCommand())
+        var keys = PersonClaims.KeysOf(aggregate);
+        EhrAggregate? saved = null;
+        await _database.RunAsync(
+            $"saving person {aggregate.PersonId}",
+            async connection =>
             {
-                cmd.Transaction = tx;
-                cmd.CommandText = "SELECT version, content_hash FROM ehr_versions WHERE person_id = $p ORDER BY version DESC LIMIT 1";
-                cmd.Parameters.AddWithValue("$p", aggregate.PersonId);
-                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                // BEGIN IMMEDIATE takes the write lock up front: the person is claimed and the version numbered
+                // under it, so two writers can neither both create one person nor both take one version number.
+                using var tx = connection.BeginTransaction(deferred: false);
+                var (latest, latestHash) = await LatestAsync(connection, tx, aggregate.PersonId, cancellationToken).ConfigureAwait(false);
+                var owner = PersonClaims.Winner((await OwnersAsync(connection, tx, keys, cancellationToken).ConfigureAwait(false)).Where(o => o != aggregate.PersonId));
+                var personId = _claims.Resolve(aggregate, latest > 0, owner);
+                if (personId != aggregate.PersonId)
                 {
-                    latest = reader.GetInt32(0);
-                    latestHash = reader.GetString(1);
+                    data = EhrAggregateSerializer.Rebase(aggregate, data, personId);
+                    (latest, latestHash) = await LatestAsync(connection, tx, personId, cancellationToken).ConfigureAwait(false);
                 }
-            }
 
-            if (latestHash == data.ContentHash)
-            {
-                tx.Rollback();
-                return aggregate with { Version = latest };
-            }
+                if (expectedVersion is { } expected && latest != expected)
+                {
+                    throw new Errors.EhrStoreException(
+                        EhrStoreErrorKind.Conflict,
+                        $"Person {personId} has changed since version {expected} was read: another writer saved first; nothing was written. Read the latest version and retry.");
+                }
 
-            var version = latest + 1;
-            using (var cmd = connection.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = """
-                    INSERT INTO ehr_versions (person_id, version, saved_at, record_count, content_hash, sources, bundle_json, details_json)
-                    VALUES ($p, $v, $t, $n, $h, $s, $b, $d)
-                    """;
-                cmd.Parameters.AddWithValue("$p", aggregate.PersonId);
-                cmd.Parameters.AddWithValue("$v", version);
-                cmd.Parameters.AddWithValue("$t", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
-                cmd.Parameters.AddWithValue("$n", aggregate.Records.Count + 1);
-                cmd.Parameters.AddWithValue("$h", data.ContentHash);
-                cmd.Parameters.AddWithValue("$s", JsonSerializer.Serialize(aggregate.Sources));
-                cmd.Parameters.AddWithValue("$b", data.BundleJson);
-                cmd.Parameters.AddWithValue("$d", data.DetailsJson);
-                await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+                await ClaimAsync(connection, tx, keys, personId, cancellationToken).ConfigureAwait(false);
+                var version = latest;
+                if (latestHash != data.ContentHash)
+                {
+                    version = latest + 1;
+                    using var cmd = connection.CreateCommand();
+                    cmd.Transaction = tx;
+                    cmd.CommandText = """
+                        INSERT INTO ehr_versions (person_id, version, saved_at, record_count, content_hash, sources, bundle_json, details_json, source_records)
+                        VALUES ($p, $v, $t, $n, $h, $s, $b, $d, $r)
+                        """;
+                    cmd.Parameters.AddWithValue("$p", personId);
+                    cmd.Parameters.AddWithValue("$v", version);
+                    cmd.Parameters.AddWithValue("$t", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+                    cmd.Parameters.AddWithValue("$n", aggregate.Records.Count + 1);
+                    cmd.Parameters.AddWithValue("$h", data.ContentHash);
+                    cmd.Parameters.AddWithValue("$s", JsonSerializer.Serialize(aggregate.Sources));
+                    cmd.Parameters.AddWithValue("$b", data.BundleJson);
+                    cmd.Parameters.AddWithValue("$d", data.DetailsJson);
+                    cmd.Parameters.AddWithValue("$r", data.SourceRecordsJson);
+                    await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
 
-            foreach (var patient in aggregate.LinkedPatients)
-            {
-                using var link = connection.CreateCommand();
-                link.Transaction = tx;
-                link.CommandText = "INSERT OR IGNORE INTO ehr_person_patients (patient_key, person_id) VALUES ($k, $p)";
-                link.Parameters.AddWithValue("$k", patient.ToString());
-                link.Parameters.AddWithValue("$p", aggregate.PersonId);
-                await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            tx.Commit();
-            return aggregate with { Version = version };
-        }
-        catch (SqliteException ex)
-        {
-            throw new EhrStoreException($"Saving person {aggregate.PersonId} to {DataSource} failed; nothing was written: {ex.Message}", ex);
-        }
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                saved = personId == aggregate.PersonId ? aggregate with { Version = version } : EhrAggregateSerializer.Deserialize(data, version);
+            },
+            cancellationToken).ConfigureAwait(false);
+        return saved!;
     }
 
     /// <inheritdoc />
-    public async Task<EhrAggregate?> GetAsync(string personId, int? version = null, CancellationToken cancellationToken = default)
+    public Task<EhrAggregate?> GetAsync(string personId, int? version = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(personId);
-        try
-        {
-            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = version is null
-                ? "SELECT version, bundle_json, details_json FROM ehr_versions WHERE person_id = $p ORDER BY version DESC LIMIT 1"
-                : "SELECT version, bundle_json, details_json FROM ehr_versions WHERE person_id = $p AND version = $v";
-            cmd.Parameters.AddWithValue("$p", personId);
-            if (version is not null)
+        return _database.ReadAsync<EhrAggregate?>(
+            $"reading person {personId}",
+            async connection =>
             {
-                cmd.Parameters.AddWithValue("$v", version.Value);
-            }
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = version is null
+                    ? "SELECT version, bundle_json, details_json, source_records FROM ehr_versions WHERE person_id = $p ORDER BY version DESC LIMIT 1"
+                    : "SELECT version, bundle_json, details_json, source_records FROM ehr_versions WHERE person_id = $p AND version = $v";
+                cmd.Parameters.AddWithValue("$p", personId);
+                if (version is not null)
+                {
+                    cmd.Parameters.AddWithValue("$v", version.Value);
+                }
 
-            using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return null;
-            }
+                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
 
-            var v = reader.GetInt32(0);
-            var bundle = (byte[])reader.GetValue(1);
-            var details = (byte[])reader.GetValue(2);
-            return EhrAggregateSerializer.Deserialize(bundle, details, v);
-        }
-        catch (SqliteException ex)
-        {
-            throw new EhrStoreException($"Reading person {personId} from {DataSource} failed: {ex.Message}", ex);
-        }
+                return EhrAggregateSerializer.Deserialize((byte[])reader.GetValue(1), (byte[])reader.GetValue(2), (byte[])reader.GetValue(3), reader.GetInt32(0));
+            },
+            null,
+            cancellationToken);
     }
 
     /// <inheritdoc />
@@ -158,24 +155,14 @@ public sealed class SqliteEhrStore : IEhrStore
             return null;
         }
 
-        try
-        {
-            using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using var cmd = connection.CreateCommand();
-            var names = linkedPatients.Select((_, i) => "$k" + i.ToString(CultureInfo.InvariantCulture)).ToList();
-            cmd.CommandText = $"SELECT person_id, COUNT(*) AS shared FROM ehr_person_patients WHERE patient_key IN ({string.Join(',', names)}) GROUP BY person_id ORDER BY shared DESC, person_id LIMIT 1";
-            var i = 0;
-            foreach (var key in linkedPatients)
-            {
-                cmd.Parameters.AddWithValue(names[i++], key);
-            }
-
-            return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
-        }
-        catch (SqliteException ex)
-        {
-            throw new EhrStoreException($"Looking up linked patients in {DataSource} failed: {ex.Message}", ex);
-        }
+        var keys = linkedPatients.Distinct(StringComparer.Ordinal).ToList();
+        var owner = await _database.ReadAsync(
+            "looking up linked patients",
+            async connection => PersonClaims.Winner(await OwnersAsync(connection, null, keys, cancellationToken).ConfigureAwait(false)),
+            null,
+            cancellationToken).ConfigureAwait(false);
+        _claims.Remember(keys, owner);
+        return owner;
     }
 
     /// <inheritdoc />
@@ -201,63 +188,144 @@ public sealed class SqliteEhrStore : IEhrStore
             cancellationToken);
     }
 
+    /// <summary>
+    /// Checks the file (<c>PRAGMA integrity_check</c>), every version's content hash, and that each person's
+    /// versions are numbered 1..n. Reads only.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>The problems found; empty when the store is sound.</returns>
+    public Task<IReadOnlyList<string>> CheckIntegrityAsync(CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<string>>(
+            "checking integrity",
+            async connection =>
+            {
+                var problems = new List<string>();
+                using (var cmd = connection.CreateCommand())
+                {
+                    cmd.CommandText = "PRAGMA integrity_check";
+                    using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        if (reader.GetString(0) != "ok")
+                        {
+                            problems.Add("integrity_check: " + reader.GetString(0));
+                        }
+                    }
+                }
+
+                using (var cmd = connection.CreateCommand())
+                {
+                    cmd.CommandText = "SELECT person_id, version, content_hash, bundle_json, details_json, source_records FROM ehr_versions ORDER BY person_id, version";
+                    using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    var (person, expected) = ("", 1);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        var (p, v) = (reader.GetString(0), reader.GetInt32(1));
+                        expected = p == person ? expected + 1 : 1;
+                        person = p;
+                        if (v != expected)
+                        {
+                            problems.Add($"person {p}: version {v} where {expected} was expected");
+                            expected = v;
+                        }
+
+                        if (EhrAggregateSerializer.Hash((byte[])reader.GetValue(3), (byte[])reader.GetValue(4), (byte[])reader.GetValue(5)) != reader.GetString(2))
+                        {
+                            problems.Add($"person {p} version {v}: content does not match its hash");
+                        }
+                    }
+                }
+
+                return problems;
+            },
+            [],
+            cancellationToken);
+
     private async IAsyncEnumerable<EhrVersionInfo> QueryInfosAsync(string sql, string? personId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        if (personId is not null)
+        // Read whole (one short read-only transaction), so a caller that works between items holds no lock.
+        var infos = await _database.ReadAsync(
+            personId is null ? "listing persons" : $"listing the versions of person {personId}",
+            async connection =>
+            {
+                var list = new List<EhrVersionInfo>();
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = sql;
+                if (personId is not null)
+                {
+                    cmd.Parameters.AddWithValue("$p", personId);
+                }
+
+                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    list.Add(new EhrVersionInfo(
+                        reader.GetString(0),
+                        reader.GetInt32(1),
+                        DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                        reader.GetInt32(3),
+                        reader.GetString(4),
+                        JsonSerializer.Deserialize<string[]>(reader.GetString(5)) ?? []));
+                }
+
+                return list;
+            },
+            [],
+            cancellationToken).ConfigureAwait(false);
+        foreach (var info in infos)
         {
-            cmd.Parameters.AddWithValue("$p", personId);
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return info;
+        }
+    }
+
+    private static async Task<(int Version, string? Hash)> LatestAsync(SqliteConnection connection, SqliteTransaction tx, string personId, CancellationToken cancellationToken)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT version, content_hash FROM ehr_versions WHERE person_id = $p ORDER BY version DESC LIMIT 1";
+        cmd.Parameters.AddWithValue("$p", personId);
+        using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt32(0), reader.GetString(1)) : (0, null);
+    }
+
+    private static async Task<List<string>> OwnersAsync(SqliteConnection connection, SqliteTransaction? tx, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var owners = new List<string>();
+        if (keys.Count == 0)
+        {
+            return owners;
+        }
+
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        var names = keys.Select((_, i) => "$k" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        cmd.CommandText = $"SELECT person_id FROM ehr_person_patients WHERE patient_key IN ({string.Join(',', names)})";
+        for (var i = 0; i < keys.Count; i++)
+        {
+            cmd.Parameters.AddWithValue(names[i], keys[i]);
         }
 
         using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return new EhrVersionInfo(
-                reader.GetString(0),
-                reader.GetInt32(1),
-                DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                reader.GetInt32(3),
-                reader.GetString(4),
-                JsonSerializer.Deserialize<string[]>(reader.GetString(5)) ?? []);
+            owners.Add(reader.GetString(0));
         }
+
+        return owners;
     }
 
-    // Runs once per store instance (SqliteDatabase), before the first operation.
-    private async Task InitialiseAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static async Task ClaimAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<string> keys, string personId, CancellationToken cancellationToken)
     {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"""
-            PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = NORMAL;
-            CREATE TABLE IF NOT EXISTS ehr_schema (version INTEGER NOT NULL);
-            INSERT INTO ehr_schema (version) SELECT {SchemaVersion} WHERE NOT EXISTS (SELECT 1 FROM ehr_schema);
-            CREATE TABLE IF NOT EXISTS ehr_versions (
-                person_id     TEXT    NOT NULL,
-                version       INTEGER NOT NULL,
-                saved_at      TEXT    NOT NULL,
-                record_count  INTEGER NOT NULL,
-                content_hash  TEXT    NOT NULL,
-                sources       TEXT    NOT NULL,
-                bundle_json   BLOB    NOT NULL,
-                details_json  BLOB    NOT NULL,
-                PRIMARY KEY (person_id, version)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS ehr_person_patients (
-                patient_key   TEXT    NOT NULL,
-                person_id     TEXT    NOT NULL,
-                PRIMARY KEY (patient_key, person_id)
-            ) WITHOUT ROWID;
-            """;
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-
-        using var check = connection.CreateCommand();
-        check.CommandText = "SELECT version FROM ehr_schema LIMIT 1";
-        var found = Convert.ToInt32(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-        if (found != SchemaVersion)
+        using var link = connection.CreateCommand();
+        link.Transaction = tx;
+        link.CommandText = "INSERT INTO ehr_person_patients (patient_key, person_id) VALUES ($k, $p) ON CONFLICT (patient_key) DO UPDATE SET person_id = excluded.person_id";
+        var key = link.Parameters.Add("$k", SqliteType.Text);
+        link.Parameters.AddWithValue("$p", personId);
+        foreach (var k in keys)
         {
-            throw new EhrStoreException($"{DataSource} has schema version {found}; this version of the SDK reads version {SchemaVersion}.");
+            key.Value = k;
+            await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -41,6 +41,8 @@ public static class SqliteHealthRecordBuilderExtensions
             new SqliteMergeReview(sp.GetRequiredService<IOptions<SqliteEhrStoreOptions>>(), sp.GetService<TimeProvider>())));
         builder.Services.Replace(ServiceDescriptor.Singleton<ILinkReview>(sp =>
             new SqliteLinkReview(sp.GetRequiredService<IOptions<SqliteEhrStoreOptions>>(), sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<Consent.IAuditSink>(sp =>
+            new SqliteAuditLog(sp.GetRequiredService<IOptions<SqliteEhrStoreOptions>>(), sp.GetService<TimeProvider>())));
         return builder;
     }
 

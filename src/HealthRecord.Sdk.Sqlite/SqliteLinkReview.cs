@@ -14,16 +14,16 @@ namespace HealthRecord.Sdk.Sqlite;
 public sealed class SqliteLinkReview : ILinkReview
 {
     private readonly SqliteDatabase _database;
-    private const string What = "The identity review";
+    private const string What = "reading or writing the identity review answers";
     private readonly TimeProvider _time;
 
-    /// <summary>Creates the review store (its tables are created on first use).</summary>
+    /// <summary>Creates the review store (its tables are created with the store, on the first write).</summary>
     /// <param name="options">The store options (the same file as the EHR store).</param>
     /// <param name="timeProvider">The clock for when an answer was recorded.</param>
     public SqliteLinkReview(IOptions<SqliteEhrStoreOptions> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _database = new SqliteDatabase(options.Value, InitialiseAsync);
+        _database = new SqliteDatabase(options.Value);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -113,28 +113,5 @@ public sealed class SqliteLinkReview : ILinkReview
                 await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
-    }
-
-    // Runs once per instance (SqliteDatabase); the tables sit beside the EHR store's tables in the same file.
-    private static async Task InitialiseAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS ehr_link_decisions (
-                left_key    TEXT NOT NULL,
-                right_key   TEXT NOT NULL,
-                decision    TEXT NOT NULL,
-                decided_at  TEXT NOT NULL,
-                PRIMARY KEY (left_key, right_key)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS ehr_link_pending (
-                left_key    TEXT NOT NULL,
-                right_key   TEXT NOT NULL,
-                link_json   TEXT NOT NULL,
-                PRIMARY KEY (left_key, right_key)
-            ) WITHOUT ROWID;
-            """;
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

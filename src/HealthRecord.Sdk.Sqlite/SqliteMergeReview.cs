@@ -13,17 +13,17 @@ namespace HealthRecord.Sdk.Sqlite;
 public sealed class SqliteMergeReview : IMergeReview
 {
     private const char KeySeparator = '\u001f';
-    private const string What = "The merge decisions";
+    private const string What = "reading or writing the merge decisions";
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
 
-    /// <summary>Creates the review store (its table is created on first use).</summary>
+    /// <summary>Creates the review store (its table is created with the store, on the first write).</summary>
     /// <param name="options">The store options (the same file as the EHR store).</param>
     /// <param name="timeProvider">The clock for when a decision was recorded.</param>
     public SqliteMergeReview(IOptions<SqliteEhrStoreOptions> options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _database = new SqliteDatabase(options.Value, InitialiseAsync);
+        _database = new SqliteDatabase(options.Value);
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -84,23 +84,5 @@ public sealed class SqliteMergeReview : IMergeReview
         delete.Parameters.AddWithValue("$kind", decision.Kind.ToString());
         delete.Parameters.AddWithValue("$records", string.Join(KeySeparator, decision.Records));
         return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    // Runs once per instance (SqliteDatabase); the table sits beside the EHR store's tables in the same file.
-    private static async Task InitialiseAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS ehr_merge_overrides (
-                seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-                kind         TEXT    NOT NULL,
-                records      TEXT    NOT NULL,
-                reason       TEXT,
-                recorded_at  TEXT    NOT NULL,
-                UNIQUE (kind, records)
-            );
-            """;
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -14,6 +14,7 @@ public class PublicApiTests
     {
         "HealthRecord.Sdk",
         "HealthRecord.Sdk.Sqlite",
+        "HealthRecord.Sdk.PostgreSql",
         "HealthRecord.Sdk.Ccda",
         "HealthRecord.Sdk.Hl7V2",
     };

@@ -68,6 +68,12 @@ public static class CliApp
                 .WithDescription("Consent-filtered disclosure of an EHR for a recipient and purpose of use, with its AuditEvents.");
             config.AddCommand<HistoryCommand>("history")
                 .WithDescription("Lists the persons and versions in a store.");
+            config.AddCommand<DiffCommand>("diff")
+                .WithDescription("Compares two stored versions of one person's EHR: records added, removed and changed.")
+                .WithExample("diff", "--store", "sqlite:ehr.db", "--person", "ID", "--from", "1", "--to", "2");
+            config.AddCommand<ExportCommand>("export")
+                .WithDescription("Writes one stored version (default: the latest) of a person's EHR as a FHIR R4 Bundle.")
+                .WithExample("export", "--store", "sqlite:ehr.db", "--person", "ID", "--out", "ehr.json");
             config.AddCommand<OverridesCommand>("overrides")
                 .WithDescription("Lists or changes reviewers' merge decisions in a store (never merge / always merge), which every later aggregate into it honours.")
                 .WithExample("overrides", "--store", "sqlite:ehr.db", "--never-merge", "clinic:Condition/1,hospital:Condition/7", "--reason", "two episodes");

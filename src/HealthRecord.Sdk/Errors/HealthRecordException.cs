@@ -58,9 +58,22 @@ public sealed class EhrStoreException : HealthRecordException
     /// <param name="message">What failed.</param>
     /// <param name="innerException">The underlying cause, if any.</param>
     public EhrStoreException(string message, Exception? innerException = null)
-        : base(HealthRecordErrorCode.StoreFailure, message, innerException)
+        : this(Storage.EhrStoreErrorKind.Failed, message, innerException)
     {
     }
+
+    /// <summary>Creates the exception with what kind of failure it is.</summary>
+    /// <param name="kind">What kind of failure, for hosts to switch on.</param>
+    /// <param name="message">What failed, naming the store.</param>
+    /// <param name="innerException">The underlying cause, if any.</param>
+    public EhrStoreException(Storage.EhrStoreErrorKind kind, string message, Exception? innerException = null)
+        : base(HealthRecordErrorCode.StoreFailure, message, innerException)
+    {
+        Kind = kind;
+    }
+
+    /// <summary>What kind of failure this is.</summary>
+    public Storage.EhrStoreErrorKind Kind { get; }
 }
 
 /// <summary>The SDK was configured in a way that cannot work (for example an unknown merge policy name).</summary>

@@ -7,10 +7,12 @@ namespace HealthRecord.Sdk.Storage;
 /// An <see cref="IEhrStore"/> in process memory: for tests and short-lived hosts. Keeps serialised
 /// copies, so what it returns is independent of what was saved. Thread-safe.
 /// </summary>
-public sealed class InMemoryEhrStore : IEhrStore
+public sealed class InMemoryEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
 {
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data, string[] LinkedPatients)>> _persons = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data)>> _persons = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _patientOwners = new(StringComparer.Ordinal);
+    private readonly PersonClaims _claims = new();
     private readonly TimeProvider _time;
 
     /// <summary>Creates the store.</summary>
@@ -21,27 +23,51 @@ public sealed class InMemoryEhrStore : IEhrStore
     }
 
     /// <inheritdoc />
-    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default)
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default) => Save(aggregate, null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, int expectedVersion, CancellationToken cancellationToken = default) => Save(aggregate, expectedVersion, cancellationToken);
+
+    private Task<EhrAggregate> Save(EhrAggregate aggregate, int? expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         cancellationToken.ThrowIfCancellationRequested();
         var data = EhrAggregateSerializer.Serialize(aggregate);
+        var keys = PersonClaims.KeysOf(aggregate);
         lock (_gate)
         {
-            if (!_persons.TryGetValue(aggregate.PersonId, out var versions))
+            // The person is claimed under the same lock as the write (PersonClaims): two writers cannot both create one.
+            var owner = PersonClaims.Winner(keys.Where(_patientOwners.ContainsKey).Select(k => _patientOwners[k]).Where(o => o != aggregate.PersonId));
+            var personId = _claims.Resolve(aggregate, _persons.ContainsKey(aggregate.PersonId), owner);
+            if (personId != aggregate.PersonId)
+            {
+                data = EhrAggregateSerializer.Rebase(aggregate, data, personId);
+            }
+
+            if (expectedVersion is { } expected && (_persons.TryGetValue(personId, out var current) ? current.Count : 0) != expected)
+            {
+                throw Conflict(personId, expected);
+            }
+
+            if (!_persons.TryGetValue(personId, out var versions))
             {
                 versions = [];
-                _persons[aggregate.PersonId] = versions;
+                _persons[personId] = versions;
+            }
+
+            foreach (var key in keys)
+            {
+                _patientOwners[key] = personId;
             }
 
             if (versions.Count > 0 && versions[^1].Info.ContentHash == data.ContentHash)
             {
-                return Task.FromResult(aggregate with { Version = versions[^1].Info.Version });
+                return Task.FromResult(EhrAggregateSerializer.Deserialize(data, versions[^1].Info.Version));
             }
 
-            var info = new EhrVersionInfo(aggregate.PersonId, versions.Count + 1, _time.GetUtcNow(), aggregate.Records.Count + 1, data.ContentHash, aggregate.Sources);
-            versions.Add((info, data, aggregate.LinkedPatients.Select(p => p.ToString()).ToArray()));
-            return Task.FromResult(aggregate with { Version = info.Version });
+            var info = new EhrVersionInfo(personId, versions.Count + 1, _time.GetUtcNow(), aggregate.Records.Count + 1, data.ContentHash, aggregate.Sources);
+            versions.Add((info, data));
+            return Task.FromResult(personId == aggregate.PersonId ? aggregate with { Version = info.Version } : EhrAggregateSerializer.Deserialize(data, info.Version));
         }
     }
 
@@ -49,6 +75,7 @@ public sealed class InMemoryEhrStore : IEhrStore
     public Task<EhrAggregate?> GetAsync(string personId, int? version = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(personId);
+        (EhrVersionInfo Info, SerializedEhr Data) entry;
         lock (_gate)
         {
             if (!_persons.TryGetValue(personId, out var versions) || versions.Count == 0)
@@ -56,26 +83,51 @@ public sealed class InMemoryEhrStore : IEhrStore
                 return Task.FromResult<EhrAggregate?>(null);
             }
 
-            var entry = version is null ? versions[^1] : versions.FirstOrDefault(v => v.Info.Version == version);
-            return Task.FromResult(entry.Data is null ? null : EhrAggregateSerializer.Deserialize(entry.Data.BundleJson, entry.Data.DetailsJson, entry.Info.Version));
+            entry = version is null ? versions[^1] : versions.FirstOrDefault(v => v.Info.Version == version);
         }
+
+        return Task.FromResult(entry.Data is null ? null : EhrAggregateSerializer.Deserialize(entry.Data, entry.Info.Version));
     }
 
     /// <inheritdoc />
     public Task<string?> FindPersonAsync(IReadOnlyCollection<string> linkedPatients, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(linkedPatients);
+        string? best;
         lock (_gate)
         {
-            var best = _persons
-                .Select(p => (p.Key, Shared: p.Value.SelectMany(v => v.LinkedPatients).Distinct(StringComparer.Ordinal).Count(linkedPatients.Contains)))
-                .Where(x => x.Shared > 0)
-                .OrderByDescending(x => x.Shared)
-                .ThenBy(x => x.Key, StringComparer.Ordinal)
-                .Select(x => x.Key)
-                .FirstOrDefault();
-            return Task.FromResult(best);
+            best = PersonClaims.Winner(linkedPatients.Distinct(StringComparer.Ordinal).Where(_patientOwners.ContainsKey).Select(k => _patientOwners[k]));
         }
+
+        _claims.Remember(linkedPatients, best);
+        return Task.FromResult(best);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> CheckIntegrityAsync(CancellationToken cancellationToken = default)
+    {
+        var problems = new List<string>();
+        lock (_gate)
+        {
+            foreach (var (person, versions) in _persons)
+            {
+                for (var i = 0; i < versions.Count; i++)
+                {
+                    var (info, data) = versions[i];
+                    if (info.Version != i + 1)
+                    {
+                        problems.Add($"person {person}: version {info.Version} where {i + 1} was expected");
+                    }
+
+                    if (EhrAggregateSerializer.Hash(data.BundleJson, data.DetailsJson, data.SourceRecordsJson) != info.ContentHash)
+                    {
+                        problems.Add($"person {person} version {info.Version}: content does not match its hash");
+                    }
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(problems);
     }
 
     /// <inheritdoc />
@@ -114,4 +166,11 @@ public sealed class InMemoryEhrStore : IEhrStore
 
         await Task.CompletedTask.ConfigureAwait(false);
     }
+
+    /// <summary>The error for a save whose expected version is no longer the latest.</summary>
+    /// <param name="personId">The person.</param>
+    /// <param name="expected">The version the caller read.</param>
+    /// <returns>The error.</returns>
+    private static Errors.EhrStoreException Conflict(string personId, int expected) =>
+        new(EhrStoreErrorKind.Conflict, $"Person {personId} has changed since version {expected} was read: another writer saved first; nothing was written. Read the latest version and retry.");
 }

@@ -14,22 +14,19 @@ public sealed class HistoryCommand(IAnsiConsole console) : AsyncCommand<HistoryC
     {
         /// <summary>The store.</summary>
         [CommandOption("--store <STORE>")]
-        [Description("The store: sqlite:FILE.")]
+        [Description("The store: sqlite:FILE or postgres:CONNECTION.")]
         public string Store { get; set; } = "";
 
         /// <inheritdoc />
         public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Store) ? ValidationResult.Error("Name the store: --store sqlite:FILE.") : ValidationResult.Success();
+            string.IsNullOrEmpty(Store) ? ValidationResult.Error("Name the store: --store sqlite:FILE or --store postgres:CONNECTION.") : ValidationResult.Success();
     }
 
     /// <inheritdoc />
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.Store.StartsWith("sqlite:", StringComparison.Ordinal) && !File.Exists(settings.Store["sqlite:".Length..]))
-        {
-            throw new CliUsageException($"There is no store at '{settings.Store["sqlite:".Length..]}'.");
-        }
+        SdkHost.RequireExisting(settings.Store);
 
         await using var services = SdkHost.Build(settings.Store);
         var store = SdkHost.Store(services);

@@ -18,7 +18,7 @@ public sealed class OverridesCommand(IAnsiConsole console) : AsyncCommand<Overri
     {
         /// <summary>The store.</summary>
         [CommandOption("--store <STORE>")]
-        [Description("The store whose decisions to read or change: sqlite:FILE.")]
+        [Description("The store whose decisions to read or change: sqlite:FILE or postgres:CONNECTION.")]
         public string Store { get; set; } = "";
 
         /// <summary>Records that must never be one EHR record.</summary>
@@ -46,7 +46,7 @@ public sealed class OverridesCommand(IAnsiConsole console) : AsyncCommand<Overri
         {
             if (string.IsNullOrEmpty(Store))
             {
-                return ValidationResult.Error("Name the store: --store sqlite:FILE.");
+                return ValidationResult.Error("Name the store: --store sqlite:FILE or --store postgres:CONNECTION.");
             }
 
             if (NeverMerge is not null && AlwaysMerge is not null)
@@ -64,9 +64,9 @@ public sealed class OverridesCommand(IAnsiConsole console) : AsyncCommand<Overri
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (!settings.Store.StartsWith("sqlite:", StringComparison.Ordinal))
+        if (SdkHost.ParseStore(settings.Store).Kind is not ("sqlite" or "postgres"))
         {
-            throw new CliUsageException("Decisions are kept in a store file: --store sqlite:FILE.");
+            throw new CliUsageException("Decisions are kept in a store: --store sqlite:FILE or --store postgres:CONNECTION.");
         }
 
         await using var services = SdkHost.Build(settings.Store);

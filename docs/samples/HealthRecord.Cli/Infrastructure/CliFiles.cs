@@ -16,11 +16,45 @@ internal static class CliFiles
         }
     }
 
-    /// <summary>Writes a resource as indented FHIR JSON with a final line feed.</summary>
-    public static async System.Threading.Tasks.Task WriteResourceAsync(string path, Resource resource, CancellationToken cancellationToken)
+    /// <summary>Writes a resource as indented FHIR JSON with a final line feed (atomically: see <see cref="WriteAtomicallyAsync"/>).</summary>
+    public static System.Threading.Tasks.Task WriteResourceAsync(string path, Resource resource, CancellationToken cancellationToken) =>
+        WriteAtomicallyAsync(path, async stream =>
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(FhirJson.Serialize(resource, pretty: true) + "\n");
+            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Writes a file so that it is either the whole new content or what was there before: the content goes to a
+    /// temporary file beside it, is flushed to disk, and is renamed over the target. A crash or a full disk leaves
+    /// the old file (or none), never a truncated one; the temporary file is removed on failure.
+    /// </summary>
+    public static async System.Threading.Tasks.Task WriteAtomicallyAsync(string path, Func<Stream, System.Threading.Tasks.Task> write, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(write);
         EnsureParent(path);
-        await File.WriteAllTextAsync(path, FhirJson.Serialize(resource, pretty: true) + "\n", cancellationToken).ConfigureAwait(false);
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                await write(stream).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException)
+        {
+            throw new CliUsageException($"'{path}' could not be written (nothing was changed there): {ex.Message}");
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     /// <summary>Reads a FHIR R4 Bundle (an EHR written by aggregate or demo); a missing or non-FHIR file is a usage error.</summary>
