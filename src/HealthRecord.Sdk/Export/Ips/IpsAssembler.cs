@@ -11,6 +11,7 @@ namespace HealthRecord.Sdk.Export.Ips;
 /// <summary>Puts one IPS document together from a released EHR: sections, entries, supporting resources, narrative.</summary>
 internal sealed class IpsAssembler(ReleasedEhr ehr, IpsRequest request, DateTimeOffset date)
 {
+    private const string DataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
     private const string ObservationCategory = "http://terminology.hl7.org/CodeSystem/observation-category";
 
     // LOINC codes of pregnancy status, outcomes and expected delivery (the IPS pregnancy section's value sets).
@@ -109,6 +110,12 @@ internal sealed class IpsAssembler(ReleasedEhr ehr, IpsRequest request, DateTime
         ResourceReference? custodianRef = custodian is not null ? Ref(EhrIds.FullUrl(custodian.Id!), "Organization")
             : patient.ManagingOrganization?.Reference is { } mo && ehr.Resolve(mo) is Organization org && included.TryGetValue(org, out var orgUrl) ? Ref(orgUrl, "Organization")
             : null;
+
+        // The IPS wants every result, vital sign and social-history observation dated: say so when the source did not.
+        foreach (var o in built.SelectMany(b => b.Entries).OfType<Observation>().Where(o => o.Effective is null && o.Issued is null))
+        {
+            o.Effective = new FhirDateTime { Extension = [new Extension(DataAbsentReason, new Code("unknown"))] };
+        }
 
         var urls = new HashSet<string>(included.Values.Concat(extra.Select(x => x.FullUrl)), StringComparer.Ordinal);
         foreach (var r in included.Keys)

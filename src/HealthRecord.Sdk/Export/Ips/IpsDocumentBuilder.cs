@@ -147,7 +147,8 @@ internal sealed class ReleasedEhr
         // The released Provenance says which sources asserted each record, and where they disagreed.
         var sources = new Dictionary<string, List<SourceRecordRef>>(StringComparer.Ordinal);
         var conflicts = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var provenance = entries.Select(e => e.Resource).OfType<Provenance>().ToList();
+        // Only the Provenance the SDK wrote for EHR records; a source's own Provenance is a record like any other.
+        var provenance = entries.Select(e => e.Resource).OfType<Provenance>().Where(IsEhrProvenance).ToList();
         foreach (var p in provenance)
         {
             var refs = p.Entity.Select(en => en.What?.Identifier).OfType<Identifier>()
@@ -172,7 +173,7 @@ internal sealed class ReleasedEhr
         }
 
         var records = entries
-            .Where(e => e.Resource is not Provenance && !ReferenceEquals(e.Resource, patient))
+            .Where(e => !(e.Resource is Provenance p && IsEhrProvenance(p)) && !ReferenceEquals(e.Resource, patient))
             .Select(e => new EhrRecord(e.Resource, Canonical(sources.GetValueOrDefault($"{e.Resource.TypeName}/{e.Resource.Id}")), ""))
             .ToList();
         var aggregate = new EhrAggregate
@@ -187,6 +188,10 @@ internal sealed class ReleasedEhr
         };
         return new ReleasedEhr(aggregate, byFullUrl, conflicts);
     }
+
+    private static bool IsEhrProvenance(Provenance p) =>
+        p.Policy.Any(x => x is not null && x.StartsWith("urn:healthrecord-sdk:", StringComparison.Ordinal))
+        || p.Entity.Any(en => en.What?.Identifier?.System is { } system && system.StartsWith(EhrIds.SourceSystemPrefix, StringComparison.Ordinal));
 
     private static IReadOnlyList<SourceRecordRef> Canonical(List<SourceRecordRef>? refs) =>
         refs is null ? [] : [.. refs.DistinctBy(r => (r.SourceName, r.SourceResource)).OrderBy(r => r.SourceName, StringComparer.Ordinal).ThenBy(r => r.SourceResource, StringComparer.Ordinal)];

@@ -217,7 +217,7 @@ internal static class IpsChecks
                     problems.Add($"Immunization/{r.Id}: no occurrence");
                 }
 
-                if (r is Observation { Effective: null, Issued: null })
+                if (r is Observation { Effective: null })
                 {
                     problems.Add($"Observation/{r.Id}: no effective time");
                 }
@@ -240,12 +240,42 @@ internal static class IpsChecks
     }
 
     /// <summary>Errors (and fatal issues) from validating the bundle against base FHIR R4.</summary>
-    public static List<string> ValidateR4(Bundle ips)
+    public static List<string> ValidateR4(Bundle ips) => ValidateR4((Resource)ips);
+
+    /// <summary>
+    /// The base R4 errors of the document that the IPS did not add: errors in a record the document carries as the EHR
+    /// holds it, which the EHR's own copy of that record has too (a source or adapter defect, reported, not hidden).
+    /// </summary>
+    public static (List<string> Added, List<string> Inherited) ValidateR4Against(Bundle ips, Func<string, Resource?> ehrRecord)
+    {
+        var added = new List<string>();
+        var inherited = new List<string>();
+        foreach (var error in ValidateR4(ips))
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(error, @"^Bundle\.entry\[(\d+)\]\.resource\[0\]");
+            var index = match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : -1;
+            var carried = index >= 0 && index < ips.Entry.Count ? ips.Entry[index].Resource : null;
+            var original = carried is null ? null : ehrRecord($"{carried.TypeName}/{carried.Id}");
+            var message = error[(error.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+            if (original is not null && ValidateR4(original).Any(e => e.EndsWith(message, StringComparison.Ordinal)))
+            {
+                inherited.Add($"{carried!.TypeName}/{carried.Id}: {message}");
+            }
+            else
+            {
+                added.Add(error);
+            }
+        }
+
+        return (added, inherited);
+    }
+
+    public static List<string> ValidateR4(Resource resource)
     {
         OperationOutcome outcome;
         lock (ValidatorLock)
         {
-            outcome = R4Validator.Value.Validate(ips);
+            outcome = R4Validator.Value.Validate(resource);
         }
 
         return [.. outcome.Issue
