@@ -66,6 +66,7 @@ public static class CliApp
                 .WithDescription("Explains one EHR record: its source records, the rules and evidence that merged them, and conflicts.");
             config.AddCommand<ShareCommand>("share")
                 .WithDescription("Consent-filtered disclosure of an EHR for a recipient and purpose of use, with its AuditEvents.");
+            config.AddCommand<IpsCommand>("ips").WithDescription("International Patient Summary of an EHR (FHIR R4 document; consent applied first when a recipient is named), and its HTML rendering.");
             config.AddCommand<HistoryCommand>("history")
                 .WithDescription("Lists the persons and versions in a store.");
             config.AddCommand<DiffCommand>("diff")

@@ -53,6 +53,8 @@ public static class HealthRecordServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidator<Resource>, SourceRecordValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, FhirBundleExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, NdjsonExporter>());
+        services.TryAddSingleton<HealthRecord.Sdk.Export.Ips.IIpsDocumentBuilder>(sp => new HealthRecord.Sdk.Export.Ips.IpsDocumentBuilder(sp.GetRequiredService<HealthRecord.Sdk.Consent.IEhrSharing>(), sp.GetRequiredService<HealthRecord.Sdk.Security.SecurityLabeling>(), sp.GetService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, HealthRecord.Sdk.Export.Ips.IpsExporter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecordMatcher, ClinicalRecordMatcher>());
         services.TryAddSingleton<ILinkReview, InMemoryLinkReview>();
         services.TryAddSingleton<IMergeReview, InMemoryMergeReview>();

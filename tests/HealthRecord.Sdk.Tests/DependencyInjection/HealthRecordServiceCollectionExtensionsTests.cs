@@ -22,7 +22,7 @@ public class HealthRecordServiceCollectionExtensionsTests
         Assert.IsType<InMemoryEhrStore>(sp.GetRequiredService<IEhrStore>());
         Assert.Contains(sp.GetServices<ISourceDocumentReader>(), r => r is FhirJsonDocumentReader);
         Assert.Contains(sp.GetServices<IEmrSourceAdapter>(), a => a is FileSystemSourceAdapter);
-        Assert.Equal(["fhir-bundle", "ndjson"], sp.GetServices<IEhrExporter>().Select(e => e.Format));
+        Assert.Equal(["fhir-bundle", "ndjson", "ips"], sp.GetServices<IEhrExporter>().Select(e => e.Format));
         Assert.NotNull(sp.GetRequiredService<IPatientMatcher>());
         Assert.Equal("source-priority", sp.GetRequiredService<IOptions<MergeOptions>>().Value.DefaultPolicy.Name);
     }
