@@ -729,7 +729,7 @@ public sealed partial class Deidentifier : IDeidentifier
             }
         }
 
-        [GeneratedRegex(@"^nodesByType\('(?<type>[A-Za-z]+)'\)(?:\.where\((?<where>.+)\)|\.(?<member>[a-z][A-Za-z]*))?$", RegexOptions.CultureInvariant)]
+        [GeneratedRegex(@"^nodesByType\('(?<type>[A-Za-z0-9]+)'\)(?:\.where\((?<where>.+)\)|\.(?<member>[a-z][A-Za-z]*))?$", RegexOptions.CultureInvariant)]
         private static partial Regex TypeSelector();
 
         [GeneratedRegex(@"^[A-Z][A-Za-z]*(?:\.[a-z][A-Za-z]*)*$", RegexOptions.CultureInvariant)]

@@ -64,16 +64,13 @@ public static class SafeHarborRules
         new("nodesByType('dateTime')", DeidentificationMethod.Generalize, "dates"),
         new("nodesByType('instant')", DeidentificationMethod.Generalize, "dates"),
 
-        // Clinical codes and values are kept.
+        // Clinical codes and values are kept (numbers, booleans, codes and quantities need no rule; free-text values are scrubbed below).
         new("nodesByType('Coding').display", DeidentificationMethod.Keep, "codes"),
         new("nodesByType('Coding').system", DeidentificationMethod.Keep, "codes"),
         new("nodesByType('Coding').version", DeidentificationMethod.Keep, "codes"),
-        new("nodesByType('CodeableConcept').text", DeidentificationMethod.Keep, "codes"),
         new("nodesByType('Quantity').unit", DeidentificationMethod.Keep, "values"),
         new("nodesByType('Quantity').system", DeidentificationMethod.Keep, "values"),
         new("nodesByType('Extension').url", DeidentificationMethod.Keep, "extension definitions"),
-        new("Observation.value", DeidentificationMethod.Keep, "values"),
-        new("Observation.component.value", DeidentificationMethod.Keep, "values"),
 
         // Everything else that can carry free text or an address: scrubbed or removed.
         new("nodesByType('string')", DeidentificationMethod.Scrub, "free text"),
