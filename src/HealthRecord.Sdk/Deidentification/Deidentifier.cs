@@ -284,8 +284,24 @@ public sealed partial class Deidentifier : IDeidentifier
             return resource;
         }
 
-        private CompiledRule? ResourceRule(Resource resource) =>
-            owner.rules.FirstOrDefault(r => r.Kind == RuleKind.Path && r.Rule.Path == resource.TypeName);
+        private CompiledRule? ResourceRule(Resource resource)
+        {
+            foreach (var rule in owner.rules)
+            {
+                if (rule.Kind == RuleKind.Path && rule.Rule.Path == resource.TypeName)
+                {
+                    return rule;
+                }
+
+                if (rule.Kind == RuleKind.Expression && (rule.Root is null || rule.Root == resource.TypeName || rule.Root == "Resource")
+                    && resource.Select(rule.Rule.Path).Any(n => ReferenceEquals(n, resource)))
+                {
+                    return rule;
+                }
+            }
+
+            return null;
+        }
 
         private void VisitResource(Resource resource)
         {
