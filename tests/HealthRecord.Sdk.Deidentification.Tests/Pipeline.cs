@@ -30,7 +30,11 @@ internal static class Pipeline
             {
                 var result = deidentifier.Deidentify(ehr);
                 results.Add(result);
-                files.Add(FhirJson.SerializeToUtf8(result.Bundle, pretty: true));
+                var json = FhirJson.SerializeToUtf8(result.Bundle, pretty: true);
+                files.Add(json);
+
+                // The output is valid FHIR R4: it parses back with the strict (validating) deserializer.
+                FhirJson.Parse<Hl7.Fhir.Model.Bundle>(System.Text.Encoding.UTF8.GetString(json));
                 await writer.AddAsync(result);
             }
 

@@ -40,6 +40,8 @@ public sealed partial class Deidentifier : IDeidentifier
     /// <summary>The prefix of pseudonymised identifier systems (systems other than public HL7 ones).</summary>
     public const string PseudonymSystemPrefix = "urn:healthrecord-sdk:pseudonym-system:";
 
+    private const string DataAbsentReasonUrl = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+
     private static readonly string[] PublicSystemPrefixes =
     [
         "http://hl7.org/fhir/", "http://terminology.hl7.org/", "urn:oid:2.16.840.1.113883.4.", "urn:oid:2.16.840.1.113883.6.",
@@ -614,6 +616,10 @@ public sealed partial class Deidentifier : IDeidentifier
             }
         }
 
+        /// <summary>
+        /// Removes the element; an element FHIR requires (minimum cardinality 1) is replaced by an empty one of its type
+        /// carrying only the <c>data-absent-reason</c> extension <c>masked</c>, so that the output stays valid FHIR.
+        /// </summary>
         private static void Remove(Base parent, string key, IList? list, Base node)
         {
             if (list is not null)
@@ -623,6 +629,11 @@ public sealed partial class Deidentifier : IDeidentifier
                     if (ReferenceEquals(list[i], node))
                     {
                         list.RemoveAt(i);
+                        if (list.Count == 0 && IsMandatory(parent, key) && Masked(node) is { } placeholder)
+                        {
+                            list.Add(placeholder);
+                        }
+
                         return;
                     }
                 }
@@ -630,7 +641,22 @@ public sealed partial class Deidentifier : IDeidentifier
                 return;
             }
 
-            parent.SetValue(key, null);
+            parent.SetValue(key, IsMandatory(parent, key) ? Masked(node) : null);
+        }
+
+        private static bool IsMandatory(Base parent, string key) =>
+            parent is not Resource { TypeName: "Bundle" }
+            && ModelInfo.ModelInspector.FindOrImportClassMapping(parent.GetType())?.FindMappedElementByName(key)?.IsMandatoryElement == true;
+
+        private static Base? Masked(Base node)
+        {
+            if (node is Resource || Activator.CreateInstance(node.GetType()) is not Element placeholder)
+            {
+                return null;
+            }
+
+            placeholder.Extension.Add(new Extension(DataAbsentReasonUrl, new Code("masked")));
+            return placeholder;
         }
 
         private static void Replace(Base parent, string key, IList? list, Base node, Base replacement)
