@@ -78,6 +78,8 @@ public static class CliApp
             config.AddCommand<OverridesCommand>("overrides")
                 .WithDescription("Lists or changes reviewers' merge decisions in a store (never merge / always merge), which every later aggregate into it honours.")
                 .WithExample("overrides", "--store", "sqlite:ehr.db", "--never-merge", "clinic:Condition/1,hospital:Condition/7", "--reason", "two episodes");
+            config.AddCommand<DeidentifyCommand>("deidentify").WithDescription("De-identified copy of EHRs (Safe Harbor or per-person date shift) with its change report and k-anonymity: one FHIR Bundle, or NDJSON per type and CSV per domain.");
+            config.AddCommand<CohortCommand>("cohort").WithDescription("Cohort summary (people, age at first record, sex, providers, years of data, visits per person) as a table and charts (SVG, PNG).");
         });
         return await app.RunAsync(args, cancellationToken).ConfigureAwait(false);
     }
