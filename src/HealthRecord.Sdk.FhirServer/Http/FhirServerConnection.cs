@@ -159,7 +159,7 @@ internal sealed class FhirServerConnection(string sourceName, Uri baseAddress, H
     }
 
     public static bool IsTransport(Exception ex, CancellationToken cancellationToken) =>
-        ex is HttpRequestException or IOException or TimeoutRejectedException or HttpIOException
+        ex is HttpRequestException or IOException or InvalidDataException or TimeoutRejectedException
         || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     public static Uri WithSlash(Uri baseAddress) =>
