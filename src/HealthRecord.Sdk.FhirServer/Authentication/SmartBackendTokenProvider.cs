@@ -18,7 +18,7 @@ internal sealed class SmartBackendTokenProvider : IAccessTokenSource
     private readonly string _sourceName;
     private readonly Uri _baseAddress;
     private readonly FhirServerSourceOptions _options;
-    private readonly HttpClient _http;
+    private readonly Func<HttpClient> _http;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly AsymmetricSecurityKey _key;
@@ -28,7 +28,7 @@ internal sealed class SmartBackendTokenProvider : IAccessTokenSource
     private string? _token;
     private DateTimeOffset _expires;
 
-    public SmartBackendTokenProvider(string sourceName, Uri baseAddress, FhirServerSourceOptions options, HttpClient http, TimeProvider time, ILogger logger)
+    public SmartBackendTokenProvider(string sourceName, Uri baseAddress, FhirServerSourceOptions options, Func<HttpClient> http, TimeProvider time, ILogger logger)
     {
         _sourceName = sourceName;
         _baseAddress = baseAddress;
@@ -58,24 +58,38 @@ internal sealed class SmartBackendTokenProvider : IAccessTokenSource
 
             _token = null;
             var endpoint = _tokenEndpoint ??= await DiscoverAsync(cancellationToken).ConfigureAwait(false);
-            var assertion = SmartClientAssertion.Create(_options.ClientId!, endpoint, _key, _algorithm, _options.AssertionLifetime, _time);
-            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+            string body;
+            for (var attempt = 0; ; attempt++)
             {
-                Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                // A new assertion (new jti) for every attempt: the HTTP pipeline does not re-send POSTs.
+                var assertion = SmartClientAssertion.Create(_options.ClientId!, endpoint, _key, _algorithm, _options.AssertionLifetime, _time);
+                using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
                 {
-                    ["grant_type"] = "client_credentials",
-                    ["scope"] = _options.Scopes,
-                    ["client_assertion_type"] = SmartClientAssertion.AssertionType,
-                    ["client_assertion"] = assertion,
-                }),
-            };
-            request.Headers.Accept.ParseAdd("application/json");
-            using var response = await FhirServerConnection.SendRawAsync(_http, request, _sourceName, endpoint.AbsoluteUri, cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new SourceReadException(HealthRecordErrorCode.InvalidConfiguration, _sourceName, endpoint.AbsoluteUri,
-                    $"The token endpoint refused the client ({(int)response.StatusCode}): {FhirServerConnection.Cut(OAuthError(body))}");
+                    Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "client_credentials",
+                        ["scope"] = _options.Scopes,
+                        ["client_assertion_type"] = SmartClientAssertion.AssertionType,
+                        ["client_assertion"] = assertion,
+                    }),
+                };
+                request.Headers.Accept.ParseAdd("application/json");
+                using var response = await FhirServerConnection.SendRawAsync(_http(), request, _sourceName, endpoint.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+                body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    break;
+                }
+
+                var transient = (int)response.StatusCode is 429 or >= 500;
+                if (!transient || attempt >= _options.MaxRetryAttempts)
+                {
+                    throw new SourceReadException(HealthRecordErrorCode.InvalidConfiguration, _sourceName, endpoint.AbsoluteUri,
+                        $"The token endpoint refused the client ({(int)response.StatusCode}): {FhirServerConnection.Cut(OAuthError(body))}");
+                }
+
+                var backoff = TimeSpan.FromTicks(Math.Min(_options.MaxRetryDelay.Ticks, _options.RetryBaseDelay.Ticks * (1L << Math.Min(attempt, 20))));
+                await Task.Delay(FhirServerHttp.RetryAfter(response, _options.MaxRetryDelay) ?? backoff, _time, cancellationToken).ConfigureAwait(false);
             }
 
             using var json = ParseOrThrow(body, endpoint);
@@ -129,7 +143,7 @@ internal sealed class SmartBackendTokenProvider : IAccessTokenSource
         using (var request = new HttpRequestMessage(HttpMethod.Get, wellKnown))
         {
             request.Headers.Accept.ParseAdd("application/json");
-            using var response = await FhirServerConnection.SendRawAsync(_http, request, _sourceName, wellKnown.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+            using var response = await FhirServerConnection.SendRawAsync(_http(), request, _sourceName, wellKnown.AbsoluteUri, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -144,7 +158,7 @@ internal sealed class SmartBackendTokenProvider : IAccessTokenSource
         using (var request = new HttpRequestMessage(HttpMethod.Get, metadata))
         {
             request.Headers.Accept.ParseAdd("application/fhir+json");
-            using var response = await FhirServerConnection.SendRawAsync(_http, request, _sourceName, metadata.AbsoluteUri, cancellationToken).ConfigureAwait(false);
+            using var response = await FhirServerConnection.SendRawAsync(_http(), request, _sourceName, metadata.AbsoluteUri, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

@@ -45,7 +45,7 @@ internal static class FhirServerHttp
     /// <summary>Retries (outermost: each attempt may be answered by the breaker), then the circuit breaker, then the attempt timeout.</summary>
     internal static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, FhirServerSourceOptions o)
     {
-        builder.AddRetry(new HttpRetryStrategyOptions
+        var retry = new HttpRetryStrategyOptions
         {
             MaxRetryAttempts = Math.Max(o.MaxRetryAttempts, 0) == 0 ? 1 : o.MaxRetryAttempts,
             ShouldHandle = o.MaxRetryAttempts == 0
@@ -58,7 +58,11 @@ internal static class FhirServerHttp
             // Retry-After is honoured, but never beyond MaxRetryDelay (a server asking for an hour is not waited for).
             ShouldRetryAfterHeader = false,
             DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, o.MaxRetryDelay)),
-        });
+        };
+
+        // POSTs (token requests) are retried by their caller with a fresh assertion; DELETEs are best-effort.
+        retry.DisableForUnsafeHttpMethods();
+        builder.AddRetry(retry);
         builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
         {
             FailureRatio = 0.9,

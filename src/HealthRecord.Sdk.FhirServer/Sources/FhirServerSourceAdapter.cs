@@ -101,15 +101,15 @@ public sealed class FhirServerSourceAdapter : IEmrSourceAdapter
         }
 
         var http = _clients.CreateClient(FhirServerHttp.ClientName(optionsName));
-        var tokens = _tokens.GetOrAdd($"{optionsName}\u001f{location.BaseAddress.AbsoluteUri}", _ => TokenSource(request.Name, location.BaseAddress, options, http));
+        var tokens = _tokens.GetOrAdd($"{optionsName}\u001f{location.BaseAddress.AbsoluteUri}", _ => TokenSource(request.Name, location.BaseAddress, options, optionsName));
         var connection = new FhirServerConnection(request.Name, location.BaseAddress, http, tokens, _logger);
         _states.Load(request.Name, options.CheckpointDirectory);
         return ReadCoreAsync(connection, location, options, cancellationToken);
     }
 
-    private IAccessTokenSource TokenSource(string sourceName, Uri baseAddress, FhirServerSourceOptions options, HttpClient http) =>
+    private IAccessTokenSource TokenSource(string sourceName, Uri baseAddress, FhirServerSourceOptions options, string optionsName) =>
         options.AccessTokenProvider is { } provider ? new DelegateAccessToken(provider)
-        : options.ClientId is not null ? new SmartBackendTokenProvider(sourceName, baseAddress, options, http, _time, _logger)
+        : options.ClientId is not null ? new SmartBackendTokenProvider(sourceName, baseAddress, options, () => _clients.CreateClient(FhirServerHttp.ClientName(optionsName)), _time, _logger)
         : NoAccessToken.Instance;
 
     private async IAsyncEnumerable<SourceDocumentResult> ReadCoreAsync(FhirServerConnection connection, FhirSourceLocation location, FhirServerSourceOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -81,6 +81,25 @@ public class SmartBackendServicesTests
     }
 
     [Fact]
+    public async Task ReadAsync_TokenEndpointBusy_IsAskedAgainWithAFreshAssertion()
+    {
+        var client = FhirServerTestKit.RsaClient();
+        await using var server = await FhirServerTestKit.StartAsync(o => o.Client = client.Registration);
+        server.Faults.Add(FhirTestServer.FaultKind.ServiceUnavailable, times: 2, pathContains: "/auth/token");
+        using var host = FhirServerTestKit.Host(server, o =>
+        {
+            o.ClientId = "aggregator";
+            o.SigningKey = client.Key;
+        });
+
+        var documents = await FhirServerTestKit.ReadAllAsync(host, FhirServerTestKit.PatientUrl(server));
+
+        Assert.NotEmpty(FhirServerTestKit.Keys(documents));
+        Assert.Equal(3, server.Count("POST /fhir/auth/token"));
+        Assert.Equal(1, server.TokensIssued);
+    }
+
+    [Fact]
     public async Task ReadAsync_TokenShorterThanTheRead_IsFetchedAgainBeforeItExpires()
     {
         var client = FhirServerTestKit.RsaClient();
@@ -149,7 +168,7 @@ public class SmartBackendServicesTests
         var client = FhirServerTestKit.RsaClient();
         await using var server = await FhirServerTestKit.StartAsync(o => o.Client = client.Registration);
         using var http = new HttpClient();
-        var smart = new SmartBackendTokenProvider("broker", server.BaseUri, new FhirServer.Configuration.FhirServerSourceOptions { ClientId = "aggregator", SigningKey = client.Key }, http, TimeProvider.System, NullLogger.Instance);
+        var smart = new SmartBackendTokenProvider("broker", server.BaseUri, new FhirServer.Configuration.FhirServerSourceOptions { ClientId = "aggregator", SigningKey = client.Key }, () => http, TimeProvider.System, NullLogger.Instance);
         var calls = new List<bool>();
         using var host = FhirServerTestKit.Host(server, o => o.AccessTokenProvider = async (force, ct) =>
         {
