@@ -16,6 +16,7 @@ public class PublicApiTests
         "HealthRecord.Sdk.Sqlite",
         "HealthRecord.Sdk.Ccda",
         "HealthRecord.Sdk.Hl7V2",
+        "HealthRecord.Sdk.FhirServer",
     };
 
     [Theory]

@@ -151,7 +151,9 @@ public sealed class FhirServerSourceAdapter : IEmrSourceAdapter
                 catch (SourceReadException ex)
                 {
                     // Stopped part-way: the documents already handed on are not the whole source; say so.
-                    var reason = $"The read stopped part-way and the source is incomplete ({read} document(s) read before): {ex.Reason}";
+                    var reason = read == 0
+                        ? $"The source could not be read: {ex.Reason}"
+                        : $"The read stopped part-way and the source is incomplete ({read} document(s) read before): {ex.Reason}";
                     Log.SourceIncomplete(_logger, source, ex.Code, reason);
                     _states.Incomplete(source, reason);
                     finished = true;
