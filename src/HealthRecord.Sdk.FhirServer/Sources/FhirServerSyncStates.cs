@@ -10,7 +10,7 @@ namespace HealthRecord.Sdk.FhirServer.Sources;
 /// </summary>
 public sealed class FhirServerSyncStates
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly ConcurrentDictionary<string, FhirServerSyncState> _states = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _directories = new(StringComparer.Ordinal);
 

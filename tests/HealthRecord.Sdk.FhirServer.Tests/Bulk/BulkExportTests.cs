@@ -145,6 +145,7 @@ public class BulkExportTests
         Assert.Equal((await FhirServerTestKit.FileKeysAsync(FhirServerTestKit.SampleBundle)).Count, FhirServerTestKit.Keys(second).Count);
         Assert.Single(server.DeletedExports);
         Assert.False(File.Exists(Path.Combine(checkpoints.Path, "hospital-a.bulk.json")));
+        Assert.Contains("\"Complete\"", File.ReadAllText(Path.Combine(checkpoints.Path, "hospital-a.sync.json")), StringComparison.Ordinal);
         Assert.Equal(FhirServerSyncStatus.Complete, host.GetRequiredService<FhirServerSyncStates>().Get("hospital-a")!.Status);
     }
 

@@ -80,6 +80,28 @@ public class FaultToleranceTests
     }
 
     [Fact]
+    public async Task ReadAsync_ServerDown_CircuitBreakerStopsSendingRequests()
+    {
+        await using var server = await FhirServerTestKit.StartAsync();
+        server.Faults.Add(FaultKind.ServerError, times: -1, pathContains: "$everything");
+        using var host = FhirServerTestKit.Host(server, o =>
+        {
+            o.MaxRetryAttempts = 20;
+            o.MaxRetryDelay = TimeSpan.FromMilliseconds(10);
+            o.CircuitBreakDuration = TimeSpan.FromSeconds(30);
+        });
+
+        var first = await Assert.ThrowsAsync<SourceReadException>(() => FhirServerTestKit.ReadAllAsync(host, FhirServerTestKit.PatientUrl(server)));
+        var sent = server.Count("$everything");
+        var second = await Assert.ThrowsAsync<SourceReadException>(() => FhirServerTestKit.ReadAllAsync(host, FhirServerTestKit.PatientUrl(server)));
+
+        Assert.Contains("circuit breaker", first.Reason, StringComparison.Ordinal);
+        Assert.InRange(sent, 18, 21); // the breaker opens once 90% of at least 20 requests (metadata included) failed
+        Assert.Contains("circuit breaker", second.Reason, StringComparison.Ordinal);
+        Assert.Equal(sent, server.Count("$everything"));
+    }
+
+    [Fact]
     public async Task ReadAsync_AlwaysSlow_ReportsTheSourceIncomplete()
     {
         await using var server = await FhirServerTestKit.StartAsync();
