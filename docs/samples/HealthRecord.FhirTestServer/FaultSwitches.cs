@@ -19,6 +19,9 @@ public enum FaultKind
 
     /// <summary>A Bulk Data output file stops half-way (the connection is cut).</summary>
     TruncatedNdjson,
+
+    /// <summary>A search or <c>$everything</c> page stops half-way (the connection is cut).</summary>
+    TruncatedPage,
 }
 
 /// <summary>

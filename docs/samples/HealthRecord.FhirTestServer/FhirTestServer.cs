@@ -437,6 +437,15 @@ public sealed class FhirTestServer : IAsyncDisposable
         }
 
         context.Response.ContentType = "application/fhir+json";
+        context.Response.ContentLength = buffer.Length;
+        if (Faults.Take(context.Request.Path + context.Request.QueryString, FaultKind.TruncatedPage) is not null)
+        {
+            await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length / 2), context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            context.Abort();
+            return;
+        }
+
         await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted).ConfigureAwait(false);
     }
 

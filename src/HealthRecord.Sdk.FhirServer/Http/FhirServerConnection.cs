@@ -17,7 +17,12 @@ namespace HealthRecord.Sdk.FhirServer.Http;
 /// </summary>
 internal sealed class FhirServerConnection(string sourceName, Uri baseAddress, HttpClient http, IAccessTokenSource tokens, ILogger logger)
 {
+    /// <summary>Marks a <see cref="SourceReadException"/> raised because a response body stopped half-way (worth asking again).</summary>
+    public const string CutOffKey = "healthrecord.cut-off";
+
     public string SourceName { get; } = sourceName;
+
+    public static bool IsCutOff(SourceReadException ex) => ex.Data.Contains(CutOffKey);
 
     public Uri BaseAddress { get; } = baseAddress;
 
@@ -105,7 +110,9 @@ internal sealed class FhirServerConnection(string sourceName, Uri baseAddress, H
         }
         catch (Exception ex) when (IsTransport(ex, cancellationToken))
         {
-            throw new SourceReadException(HealthRecordErrorCode.SourceUnavailable, SourceName, Describe(uri), "The response was cut off: " + ex.Message, ex);
+            var error = new SourceReadException(HealthRecordErrorCode.SourceUnavailable, SourceName, Describe(uri), "The response was cut off: " + ex.Message, ex);
+            error.Data[CutOffKey] = true;
+            throw error;
         }
     }
 

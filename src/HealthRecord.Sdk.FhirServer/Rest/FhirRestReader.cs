@@ -106,9 +106,18 @@ internal sealed class FhirRestReader(FhirServerConnection connection, FhirServer
     private async Task<(SourceDocumentResult Result, Uri? Next)> ReadPageAsync(Uri uri, string documentId, HashSet<string> seen, CancellationToken cancellationToken)
     {
         byte[] body;
-        using (var response = await connection.SendSuccessAsync(HttpMethod.Get, uri, FhirJson, cancellationToken).ConfigureAwait(false))
+        for (var attempt = 1; ; attempt++)
         {
-            body = await connection.ReadBodyAsync(response, uri, maxBytes, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var response = await connection.SendSuccessAsync(HttpMethod.Get, uri, FhirJson, cancellationToken).ConfigureAwait(false);
+                body = await connection.ReadBodyAsync(response, uri, maxBytes, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (SourceReadException ex) when (FhirServerConnection.IsCutOff(ex) && attempt <= options.MaxRetryAttempts)
+            {
+                // The headers came but the page stopped half-way: the HTTP pipeline cannot retry that, so ask again here.
+            }
         }
 
         var next = NextLink(body, uri);

@@ -47,6 +47,19 @@ public class FaultToleranceTests
     }
 
     [Fact]
+    public async Task ReadAsync_PageCutOffHalfWay_IsAskedAgain()
+    {
+        await using var server = await FhirServerTestKit.StartAsync();
+        server.Faults.Add(FaultKind.TruncatedPage, times: 2, pathContains: "_offset=30");
+        using var host = FhirServerTestKit.Host(server, o => o.PageSize = 30);
+
+        var (documents, expected) = await ReadAsync(server, host);
+
+        Assert.Equal(expected.Count, FhirServerTestKit.Keys(documents).Count);
+        Assert.Equal(3, server.Count("_offset=30"));
+    }
+
+    [Fact]
     public async Task ReadAsync_SlowResponse_TimesOutAndRetries()
     {
         await using var server = await FhirServerTestKit.StartAsync();
