@@ -1,3 +1,4 @@
+using HealthRecord.Sdk.Aggregation;
 using HealthRecord.Sdk.DependencyInjection;
 using HealthRecord.Sdk.Errors;
 using HealthRecord.Sdk.FhirServer.Sources;
@@ -88,6 +89,30 @@ public class FhirServerSourceAdapterTests
         var expected = await FhirServerTestKit.FileKeysAsync(FhirServerTestKit.SampleBundle);
         Assert.Equal(SourcesOf(fromFile).Where(expected.Contains).Order(), SourcesOf(fromServer).Order());
         Assert.DoesNotContain(fromServer.Issues, i => i.Severity == Model.IssueSeverity.Error);
+    }
+
+    [Fact]
+    public async Task AggregateRecordsAsync_SinceRefreshOverEarlierRecords_GivesTheSameEhrAsAFullRead()
+    {
+        await using var server = await FhirServerTestKit.StartAsync();
+        using var host = FhirServerTestKit.Host(server);
+        var aggregator = host.GetRequiredService<IEhrAggregator>();
+        var first = await FhirServerTestKit.AggregateAsync(host, FhirServerTestKit.PatientUrl(server));
+        var since = host.GetRequiredService<FhirServerSyncStates>().Get("hospital-a")!.Since!.Value;
+        var changed = first.SourceRecords.First(r => r.ResourceType == "Condition");
+        server.Touch(changed.ResourceType, changed.ResourceId, since.AddMinutes(1));
+
+        // The host's incremental refresh: read what changed since the last complete read, put it over the earlier records.
+        var refresh = await FhirServerTestKit.AggregateAsync(host, FhirServerTestKit.PatientUrl(server) + "&_since=" + Uri.EscapeDataString(since.ToString("O")));
+        var refreshed = refresh.SourceRecords.Select(r => r.SourceReference).ToHashSet(StringComparer.Ordinal);
+        var merged = first.SourceRecords.Where(r => !refreshed.Contains(r.SourceReference)).Concat(refresh.SourceRecords).ToList();
+        var incremental = await aggregator.AggregateRecordsAsync(merged, new AggregationRequest { SaveToStore = false });
+        var full = await FhirServerTestKit.AggregateAsync(host, FhirServerTestKit.PatientUrl(server));
+
+        Assert.Contains(changed.SourceReference, refreshed);
+        Assert.True(refresh.SourceRecords.Count < first.SourceRecords.Count / 10, "the refresh reads only what changed");
+        Assert.Equal(Assert.Single(full.Ehrs).PersonId, Assert.Single(incremental.Ehrs).PersonId);
+        Assert.Equal(full.Ehrs[0].Records.Select(r => r.Reference).Order(), incremental.Ehrs[0].Records.Select(r => r.Reference).Order());
     }
 
     private static HashSet<string> SourcesOf(Aggregation.AggregationResult result) =>
