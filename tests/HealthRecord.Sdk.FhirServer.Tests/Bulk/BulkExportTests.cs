@@ -152,9 +152,13 @@ public class BulkExportTests
     [Fact]
     public async Task ReadAsync_CancelledWhileExporting_DeletesTheJob()
     {
-        await using var server = await FhirServerTestKit.StartAsync(o => o.BulkPollsBeforeComplete = 1000);
+        await using var server = await FhirServerTestKit.StartAsync(o =>
+        {
+            o.BulkPollsBeforeComplete = 1000;
+            o.BulkRetryAfterSeconds = 1;
+        });
         using var host = FhirServerTestKit.Host(server);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(4));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => FhirServerTestKit.ReadAllAsync(host, $"{server.BaseUri}/$export", cancellationToken: cts.Token));
 

@@ -63,8 +63,8 @@ public class FaultToleranceTests
     public async Task ReadAsync_SlowResponse_TimesOutAndRetries()
     {
         await using var server = await FhirServerTestKit.StartAsync();
-        server.Faults.Add(FaultKind.Slow, times: 1, pathContains: "$everything", delay: TimeSpan.FromSeconds(3));
-        using var host = FhirServerTestKit.Host(server, o => o.AttemptTimeout = TimeSpan.FromMilliseconds(400));
+        server.Faults.Add(FaultKind.Slow, times: 1, pathContains: "$everything", delay: TimeSpan.FromSeconds(6));
+        using var host = FhirServerTestKit.Host(server, o => o.AttemptTimeout = TimeSpan.FromSeconds(1.5));
 
         var (documents, expected) = await ReadAsync(server, host);
 
