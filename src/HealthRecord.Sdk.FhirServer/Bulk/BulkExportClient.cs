@@ -20,7 +20,7 @@ namespace HealthRecord.Sdk.FhirServer.Bulk;
 /// document, handed on only when it was downloaded completely: a file cut off half-way is fetched again, and
 /// never yields half its records.
 /// </summary>
-internal sealed class BulkExportClient(FhirServerConnection connection, FhirServerSourceOptions options, ISourceDocumentReader reader, long maxBytes, TimeProvider time, ILogger logger)
+internal sealed class BulkExportClient(FhirServerConnection connection, FhirServerSourceOptions options, ISourceDocumentReader reader, long maxBytes, TimeProvider time, ILogger logger, Action<string>? progressed = null)
 {
     private const string FhirJson = "application/fhir+json";
 
@@ -205,6 +205,7 @@ internal sealed class BulkExportClient(FhirServerConnection connection, FhirServ
             }
 
             Log.BulkInProgress(logger, connection.SourceName, progress, (long)delay.TotalMilliseconds);
+            progressed?.Invoke(progress);
             await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
         }
     }

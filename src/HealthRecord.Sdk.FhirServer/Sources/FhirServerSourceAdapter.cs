@@ -122,7 +122,7 @@ public sealed class FhirServerSourceAdapter : IEmrSourceAdapter
         IAsyncEnumerable<SourceDocumentResult> documents;
         if (location.IsBulk)
         {
-            bulk = new BulkExportClient(connection, options, _reader, _maxBytes, _time, _logger);
+            bulk = new BulkExportClient(connection, options, _reader, _maxBytes, _time, _logger, progress => _states.Progressed(source, progress));
             documents = bulk.ReadAsync(location, since, cancellationToken);
         }
         else

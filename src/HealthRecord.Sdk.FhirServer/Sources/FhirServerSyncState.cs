@@ -23,4 +23,5 @@ public enum FhirServerSyncStatus
 /// </param>
 /// <param name="LastAttempt">When the last read started.</param>
 /// <param name="LastError">What stopped or spoiled the last incomplete read; <see langword="null"/> after a complete one.</param>
-public sealed record FhirServerSyncState(string SourceName, FhirServerSyncStatus Status, DateTimeOffset? LastCompleteRead, DateTimeOffset? Since, DateTimeOffset? LastAttempt, string? LastError);
+/// <param name="Progress">While a Bulk Data export runs on the server: its last reported progress (<c>X-Progress</c>); otherwise <see langword="null"/>.</param>
+public sealed record FhirServerSyncState(string SourceName, FhirServerSyncStatus Status, DateTimeOffset? LastCompleteRead, DateTimeOffset? Since, DateTimeOffset? LastAttempt, string? LastError, string? Progress = null);

@@ -57,13 +57,16 @@ public sealed class FhirServerSyncStates
     }
 
     internal void Started(string sourceName, DateTimeOffset at) =>
-        Set(_states.AddOrUpdate(sourceName, n => new(n, FhirServerSyncStatus.Reading, null, null, at, null), (_, s) => s with { Status = FhirServerSyncStatus.Reading, LastAttempt = at }));
+        Set(_states.AddOrUpdate(sourceName, n => new(n, FhirServerSyncStatus.Reading, null, null, at, null), (_, s) => s with { Status = FhirServerSyncStatus.Reading, LastAttempt = at, Progress = null }));
 
     internal void Completed(string sourceName, DateTimeOffset at, DateTimeOffset? since) =>
-        Set(_states.AddOrUpdate(sourceName, n => new(n, FhirServerSyncStatus.Complete, at, since, at, null), (_, s) => s with { Status = FhirServerSyncStatus.Complete, LastCompleteRead = at, Since = since ?? s.Since, LastError = null }));
+        Set(_states.AddOrUpdate(sourceName, n => new(n, FhirServerSyncStatus.Complete, at, since, at, null), (_, s) => s with { Status = FhirServerSyncStatus.Complete, LastCompleteRead = at, Since = since ?? s.Since, LastError = null, Progress = null }));
 
     internal void Incomplete(string sourceName, string error) =>
         Set(_states.AddOrUpdate(sourceName, n => new(n, FhirServerSyncStatus.Incomplete, null, null, null, error), (_, s) => s with { Status = FhirServerSyncStatus.Incomplete, LastError = error }));
+
+    internal void Progressed(string sourceName, string progress) =>
+        _states.AddOrUpdate(sourceName, n => new(n, FhirServerSyncStatus.Reading, null, null, null, null, progress), (_, s) => s with { Progress = progress });
 
     private void Set(FhirServerSyncState state)
     {

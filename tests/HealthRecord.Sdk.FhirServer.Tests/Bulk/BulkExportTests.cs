@@ -163,7 +163,9 @@ public class BulkExportTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => FhirServerTestKit.ReadAllAsync(host, $"{server.BaseUri}/$export", cancellationToken: cts.Token));
 
         Assert.Single(server.DeletedExports);
-        Assert.Equal(FhirServerSyncStatus.Incomplete, host.GetRequiredService<FhirServerSyncStates>().Get("hospital-a")!.Status);
+        var state = host.GetRequiredService<FhirServerSyncStates>().Get("hospital-a")!;
+        Assert.Equal(FhirServerSyncStatus.Incomplete, state.Status);
+        Assert.Contains("% done", state.Progress, StringComparison.Ordinal);
     }
 
     [Fact]
