@@ -17,6 +17,7 @@ public class PublicApiTests
         "HealthRecord.Sdk.PostgreSql",
         "HealthRecord.Sdk.Ccda",
         "HealthRecord.Sdk.Hl7V2",
+        "HealthRecord.Sdk.FhirServer",
     };
 
     [Theory]

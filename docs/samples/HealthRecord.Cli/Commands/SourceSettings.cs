@@ -10,7 +10,7 @@ public class SourceSettings : CommandSettings
 {
     /// <summary>The sources, NAME=PATH (file or folder).</summary>
     [CommandOption("--source <NAME=PATH>")]
-    [Description("A source: NAME=PATH, where PATH is a file or a folder (format detected from content). Repeat for each EMR.")]
+    [Description("A source: NAME=PATH, where PATH is a file or a folder (format detected from content), or a FHIR R4 server: NAME=https://host/fhir?patient=ID, NAME=https://host/fhir/$export, …/Patient/$export, …/Group/ID/$export (auth from HEALTHRECORD_FHIR_* variables, see docs/adapters/fhir-server.md). Repeat for each EMR.")]
     public string[] Sources { get; set; } = [];
 
     /// <summary>Logs at debug level.</summary>
