@@ -47,4 +47,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6113, Level = LogLevel.Error, Message = "MLLP listener: stopping met {ExceptionType}; the listener is stopped")]
     public static partial void StopFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(EventId = 6120, Level = LogLevel.Information, Message = "HL7 v2 feed started: {Entries} messages in the journal, {Pending} to apply")]
+    public static partial void FeedStarted(ILogger logger, long entries, long pending);
+
+    [LoggerMessage(EventId = 6121, Level = LogLevel.Information, Message = "HL7 v2 feed: a re-sent copy of journal entry {Sequence} was recognised and answered AA")]
+    public static partial void DuplicateMessage(ILogger logger, long sequence);
+
+    [LoggerMessage(EventId = 6122, Level = LogLevel.Error, Message = "HL7 v2 feed: person {PersonId} (version {Version}) was not updated: the stored version does not keep its other sources' records, and saving the feed's alone would drop them; re-aggregate the person with all their sources")]
+    public static partial void PersonNotUpdated(ILogger logger, string personId, int version);
+
+    [LoggerMessage(EventId = 6123, Level = LogLevel.Error, Message = "HL7 v2 feed: applying journal entry {Sequence} failed with {ExceptionType}; it is retried at the next start")]
+    public static partial void ApplyFailed(ILogger logger, long sequence, string exceptionType);
 }
