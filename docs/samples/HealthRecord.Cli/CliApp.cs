@@ -71,6 +71,9 @@ public static class CliApp
             config.AddCommand<OverridesCommand>("overrides")
                 .WithDescription("Lists or changes reviewers' merge decisions in a store (never merge / always merge), which every later aggregate into it honours.")
                 .WithExample("overrides", "--store", "sqlite:ehr.db", "--never-merge", "clinic:Condition/1,hospital:Condition/7", "--reason", "two episodes");
+            config.AddCommand<ListenCommand>("listen")
+                .WithDescription("A live HL7 v2 feed: ACKs each MLLP message once it is durably journaled and updates each person's EHR in the store as messages arrive; stops cleanly on SIGTERM.")
+                .WithExample("listen", "--mllp", "127.0.0.1:2575", "--store", "sqlite:ehr.db");
         });
         return await app.RunAsync(args, cancellationToken).ConfigureAwait(false);
     }
