@@ -224,6 +224,86 @@ public class MllpListenerFaultTests
     }
 
     [Fact]
+    public async Task Listener_TwoHundredSendersAtOnce_EverySenderGetsItsAck()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var handled = 0;
+        await using var listener = new MllpListener(new MllpListenerOptions { MaxConnectionsPerPeer = 64 }, (_, _) =>
+        {
+            Interlocked.Increment(ref handled);
+            return ValueTask.CompletedTask;
+        });
+        var endPoint = listener.Start();
+
+        // 200 senders connect at once to 64 slots. A sender whose idle connection is closed to make room (or refused)
+        // reconnects and sends again, as MLLP senders do; every one must get its AA in bounded time.
+        var acks = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    var (client, stream, reader) = await ConnectAsync(endPoint, timeout.Token);
+                    using (client)
+                    {
+                        await WriteRawAsync(stream, Frame(Message("C-" + i)), timeout.Token);
+                        return await ReadAckAsync(reader, timeout.Token);
+                    }
+                }
+                catch (Exception ex) when (attempt < 50 && ex is IOException or SocketException or InvalidOperationException or MllpFramingException)
+                {
+                    await Task.Delay(10 * (attempt + 1), timeout.Token);
+                }
+            }
+        }));
+
+        Assert.All(acks, a => Assert.Equal("AA", a.Get("MSA-1")));
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => "C-" + i).Order(StringComparer.Ordinal), acks.Select(a => a.Get("MSA-2")!).Order(StringComparer.Ordinal));
+        Assert.True(handled >= 200);
+    }
+
+    [Fact]
+    public async Task Listener_Slowloris_IsCutOffWhileOthersAreServed()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var listener = new MllpListener(new MllpListenerOptions { IdleTimeout = TimeSpan.FromSeconds(1) }, (_, _) => ValueTask.CompletedTask);
+        var endPoint = listener.Start();
+        var (slow, slowStream, _) = await ConnectAsync(endPoint, timeout.Token);
+        using (slow)
+        {
+            // One byte every 100 ms: a frame that would take minutes.
+            var drip = Task.Run(async () =>
+            {
+                try
+                {
+                    await WriteRawAsync(slowStream, [0x0B], timeout.Token);
+                    foreach (var b in Encoding.UTF8.GetBytes(Good + Good + Good))
+                    {
+                        await WriteRawAsync(slowStream, [b], timeout.Token);
+                        await Task.Delay(100, timeout.Token);
+                    }
+
+                    return false;
+                }
+                catch (IOException)
+                {
+                    return true; // the listener closed the connection
+                }
+            });
+
+            var (client, stream, acks) = await ConnectAsync(endPoint, timeout.Token);
+            using (client)
+            {
+                await WriteRawAsync(stream, Frame(Message("FAST-1")), timeout.Token);
+                Assert.Equal("AA", (await ReadAckAsync(acks, timeout.Token)).Get("MSA-1"));
+            }
+
+            await WaitUntilAsync(() => listener.OpenConnections == 0, timeout.Token);
+            Assert.True(await drip);
+        }
+    }
+
+    [Fact]
     public async Task StopAsync_WhileConnectionsFailAndHandlersRun_NeverThrows()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
