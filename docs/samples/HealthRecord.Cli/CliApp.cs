@@ -46,10 +46,14 @@ public static class CliApp
                         console.MarkupLine("[yellow]Cancelled.[/]");
                         return Failure;
                     case HealthRecord.Sdk.Errors.HealthRecordException hr:
-                        console.MarkupLineInterpolated($"[red]{hr.Code}: {hr.Message}[/]");
+                        console.MarkupLineInterpolated($"[red]{hr.Code}: {Cut(hr.Message)}[/]");
+                        return Failure;
+                    case var _ when args.Contains("--verbose", StringComparer.Ordinal):
+                        console.WriteException(ex, ExceptionFormats.ShortenEverything);
                         return Failure;
                     default:
-                        console.WriteException(ex, ExceptionFormats.ShortenEverything);
+                        // One line for people; the stack trace only when asked for.
+                        console.MarkupLineInterpolated($"[red]{ex.GetType().Name}: {Cut(ex.Message)}[/] (run with --verbose for details)");
                         return Failure;
                 }
             });
@@ -77,4 +81,7 @@ public static class CliApp
         });
         return await app.RunAsync(args, cancellationToken).ConfigureAwait(false);
     }
+
+    // Values from input can be huge (a 30 MB text field): what the CLI prints is cut to a readable length.
+    private static string Cut(string text) => text.Length <= 300 ? text : string.Concat(text.AsSpan(0, 299), "…");
 }
