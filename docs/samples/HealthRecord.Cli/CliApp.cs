@@ -46,10 +46,14 @@ public static class CliApp
                         console.MarkupLine("[yellow]Cancelled.[/]");
                         return Failure;
                     case HealthRecord.Sdk.Errors.HealthRecordException hr:
-                        console.MarkupLineInterpolated($"[red]{hr.Code}: {hr.Message}[/]");
+                        console.MarkupLineInterpolated($"[red]{hr.Code}: {Cut(hr.Message)}[/]");
+                        return Failure;
+                    case var _ when args.Contains("--verbose", StringComparer.Ordinal):
+                        console.WriteException(ex, ExceptionFormats.ShortenEverything);
                         return Failure;
                     default:
-                        console.WriteException(ex, ExceptionFormats.ShortenEverything);
+                        // One line for people; the stack trace only when asked for.
+                        console.MarkupLineInterpolated($"[red]{ex.GetType().Name}: {Cut(ex.Message)}[/] (run with --verbose for details)");
                         return Failure;
                 }
             });
@@ -80,7 +84,13 @@ public static class CliApp
                 .WithExample("overrides", "--store", "sqlite:ehr.db", "--never-merge", "clinic:Condition/1,hospital:Condition/7", "--reason", "two episodes");
             config.AddCommand<DeidentifyCommand>("deidentify").WithDescription("De-identified copy of EHRs (Safe Harbor or per-person date shift) with its change report and k-anonymity: one FHIR Bundle, or NDJSON per type and CSV per domain.");
             config.AddCommand<CohortCommand>("cohort").WithDescription("Cohort summary (people, age at first record, sex, providers, years of data, visits per person) as a table and charts (SVG, PNG).");
+            config.AddCommand<ListenCommand>("listen")
+                .WithDescription("A live HL7 v2 feed: ACKs each MLLP message once it is durably journaled and updates each person's EHR in the store as messages arrive; stops cleanly on SIGTERM.")
+                .WithExample("listen", "--mllp", "127.0.0.1:2575", "--store", "sqlite:ehr.db");
         });
         return await app.RunAsync(args, cancellationToken).ConfigureAwait(false);
     }
+
+    // Values from input can be huge (a 30 MB text field): what the CLI prints is cut to a readable length.
+    private static string Cut(string text) => text.Length <= 300 ? text : string.Concat(text.AsSpan(0, 299), "…");
 }

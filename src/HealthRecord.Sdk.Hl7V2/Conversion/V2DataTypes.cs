@@ -401,12 +401,10 @@ internal static class V2DataTypes
 
                 return true;
             }
-            catch (ArgumentException)
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or OverflowException or KeyNotFoundException or IndexOutOfRangeException)
             {
-                return false;
-            }
-            catch (InvalidOperationException)
-            {
+                // A unit the UCUM library cannot read (e.g. an exponent beyond its range) is simply not UCUM; it
+                // must never fail the message (an AE the sender would retry forever).
                 return false;
             }
         });

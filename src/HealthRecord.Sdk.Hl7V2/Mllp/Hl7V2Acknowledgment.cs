@@ -88,9 +88,11 @@ public static class Hl7V2Acknowledgment
             return Build(Hl7V2Delimiters.Default, (string.Empty, string.Empty), (string.Empty, string.Empty), string.Empty, null, "P", "2.5.1", code, error, timestamp);
         }
 
-        return Build(Hl7V2Delimiters.Default,
-            receiving: (header.Get(5) ?? string.Empty, header.Get(6) ?? string.Empty),
-            sending: (header.Get(3) ?? string.Empty, header.Get(4) ?? string.Empty),
+        // The addresses are copied as they came (still ER7-encoded with the input's own delimiters, which the ACK
+        // reuses): decoding them would write escaped delimiters or control characters raw and shift the ACK's fields.
+        return Build(header.Delimiters,
+            receiving: (header.Field(5).Raw.ToString(), header.Field(6).Raw.ToString()),
+            sending: (header.Field(3).Raw.ToString(), header.Field(4).Raw.ToString()),
             trigger: header.Get(9, 2) ?? string.Empty,
             controlId: header.Get(10),
             processingId: header.Get(11) ?? "P",
@@ -153,10 +155,10 @@ public static class Hl7V2Acknowledgment
         // Sender and receiver swap; their values are already ER7-encoded, so they are written as they came.
         var text = msh.ToString();
         var fields = text.Split(d.Field);
-        fields[2] = receiving.App;
-        fields[3] = receiving.Facility;
-        fields[4] = sending.App;
-        fields[5] = sending.Facility;
+        fields[2] = WithoutControlCharacters(receiving.App);
+        fields[3] = WithoutControlCharacters(receiving.Facility);
+        fields[4] = WithoutControlCharacters(sending.App);
+        fields[5] = WithoutControlCharacters(sending.Facility);
         var segments = new List<string> { string.Join(d.Field, fields) };
         var msa = new Hl7V2SegmentBuilder("MSA", d).Set(1, code.ToHl7()).Set(2, controlId);
         if (error is not null)
@@ -197,6 +199,10 @@ public static class Hl7V2Acknowledgment
         "206" => "Application record locked",
         _ => "Application internal error",
     };
+
+    // A raw control character (a segment or frame terminator, an MLLP start block) would break the ACK's structure.
+    private static string WithoutControlCharacters(string value) =>
+        value.AsSpan().IndexOfAnyInRange('\0', '\u001f') < 0 ? value : string.Concat(value.Where(c => c >= ' '));
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

@@ -8,7 +8,8 @@ namespace HealthRecord.Sdk.Hl7V2.Mllp;
 /// Reads MLLP frames (<c>0x0B</c> message <c>0x1C 0x0D</c>) from a stream, one message per frame.
 /// </summary>
 /// <remarks>
-/// Bytes between frames (keep-alive line feeds, noise) are skipped. A frame over <see cref="MaxFrameBytes"/> is
+/// Bytes between frames (keep-alive line feeds, noise) are skipped. A start block inside a frame starts a new frame
+/// (the incomplete one is dropped and counted in <see cref="DiscardedFrames"/>). A frame over <see cref="MaxFrameBytes"/> is
 /// discarded up to its end block and reported with a recoverable <see cref="MllpFramingException"/>, so a receiver
 /// can answer it and keep serving. Not thread-safe: one reader per stream.
 /// </remarks>
@@ -22,6 +23,9 @@ public sealed class MllpFrameReader
 
     /// <summary>The carriage return after the end block.</summary>
     public const byte CarriageReturn = 0x0D;
+
+    // How much of an oversized frame is kept to read its header from.
+    private const int HeadBytes = 4096;
 
     private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[16 * 1024];
@@ -42,6 +46,12 @@ public sealed class MllpFrameReader
 
     /// <summary>The largest frame accepted, in bytes.</summary>
     public int MaxFrameBytes { get; }
+
+    /// <summary>
+    /// The number of incomplete frames dropped because a new start block (<c>0x0B</c>) arrived before their end
+    /// block: the reader resynchronises on the new frame.
+    /// </summary>
+    public long DiscardedFrames { get; private set; }
 
     /// <summary>The number of frames started so far.</summary>
     public long FrameCount => _frames;
@@ -81,21 +91,35 @@ public sealed class MllpFrameReader
                     $"the stream ended after {content.Length:N0} bytes, before the end block (0x1C 0x0D): the message is truncated.", _frames, recoverable: false);
             }
 
-            var end = Array.IndexOf(_buffer, EndBlock, _position, _length - _position);
-            var take = (end < 0 ? _length : end) - _position;
+            var span = _buffer.AsSpan(_position, _length - _position);
+            var stop = span.IndexOfAny(EndBlock, StartBlock);
+            var take = stop < 0 ? span.Length : stop;
             if (!oversized && content.Length + take > MaxFrameBytes)
             {
+                // Keep the head (the MSH line is there) so the answer can still name the message's control id.
                 oversized = true;
+                content.Write(_buffer, _position, (int)Math.Max(0, Math.Min(take, HeadBytes - content.Length)));
             }
-
-            if (!oversized)
+            else if (!oversized)
             {
                 content.Write(_buffer, _position, take);
             }
 
             _position += take;
-            if (end < 0)
+            if (stop < 0)
             {
+                continue;
+            }
+
+            if (_buffer[_position] == StartBlock)
+            {
+                // A start block inside a frame: the sender gave up on the previous frame (cut short, missing end
+                // bytes) and started anew. Resynchronise on it, so the next message is read whole instead of being
+                // swallowed into the broken one; the broken part is dropped and counted.
+                _position++;
+                content.SetLength(0);
+                oversized = false;
+                DiscardedFrames++;
                 continue;
             }
 
@@ -113,7 +137,10 @@ public sealed class MllpFrameReader
             if (oversized)
             {
                 throw new MllpFramingException(HealthRecordErrorCode.LimitExceeded,
-                    $"the frame is larger than the limit of {MaxFrameBytes:N0} bytes; it was discarded.", _frames, recoverable: true);
+                    $"the frame is larger than the limit of {MaxFrameBytes:N0} bytes; it was discarded.", _frames, recoverable: true)
+                {
+                    Head = content.ToArray(),
+                };
             }
 
             return content.ToArray();

@@ -22,4 +22,7 @@ public sealed class MllpFramingException : HealthRecordException
 
     /// <summary>Whether the reader is positioned after the bad frame, so reading can go on.</summary>
     public bool Recoverable { get; }
+
+    /// <summary>The first bytes of an oversized frame (its header), so an answer can name its control id; otherwise empty.</summary>
+    public IReadOnlyList<byte> Head { get; init; } = [];
 }

@@ -22,9 +22,24 @@ public sealed class MllpListenerOptions
     /// <value>5 minutes.</value>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The most connections served at once; more wait to be accepted.</summary>
+    /// <summary>
+    /// The most connections served at once. A new connection beyond it closes the connection idle for longest (an
+    /// eviction, logged); when none is idle the new one is refused (closed at once, logged).
+    /// </summary>
     /// <value>64.</value>
     public int MaxConnections { get; set; } = 64;
+
+    /// <summary>The most connections one peer address may hold at once; beyond it, that peer's idle-longest connection is closed.</summary>
+    /// <value>16.</value>
+    public int MaxConnectionsPerPeer { get; set; } = 16;
+
+    /// <summary>How long writing one ACK (or a TLS handshake) may take before the connection is closed: a peer that never reads cannot hold a slot.</summary>
+    /// <value>30 seconds.</value>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>TLS for every connection (certificate, protocols, client certificates), or <see langword="null"/> for plain TCP.</summary>
+    /// <value><see langword="null"/>.</value>
+    public System.Net.Security.SslServerAuthenticationOptions? Tls { get; set; }
 
     /// <summary>Parser limits for received messages.</summary>
     /// <value><see cref="Hl7V2ParserOptions.Default"/>.</value>

@@ -40,7 +40,16 @@ public static class Hl7V2Parser
     public static Hl7V2Batch Parse(ReadOnlySpan<byte> content, Hl7V2ParserOptions? options = null)
     {
         var warnings = new List<string>();
-        var text = Decode(content, warnings);
+        string text;
+        try
+        {
+            text = Decode(content, warnings);
+        }
+        catch (Exception ex) when (IsParserFault(ex))
+        {
+            throw Fault(ex);
+        }
+
         return Parse(text, options, warnings);
     }
 
@@ -50,6 +59,14 @@ public static class Hl7V2Parser
     /// <returns>The messages and envelope.</returns>
     /// <exception cref="Hl7V2ParseException">The text is not well-formed HL7 v2.</exception>
     public static Hl7V2Batch Parse(string text, Hl7V2ParserOptions? options = null) => Parse(text, options, []);
+
+    // Only typed errors leave the parser: a fault in its own code on hostile input becomes a parse error (named by
+    // its type, never by the content) instead of escaping to a listener or a reader that cannot answer it.
+    private static bool IsParserFault(Exception ex) =>
+        ex is IndexOutOfRangeException or ArgumentException or InvalidOperationException or FormatException or OverflowException or DecoderFallbackException;
+
+    private static Hl7V2ParseException Fault(Exception ex) =>
+        new(HealthRecordErrorCode.MalformedContent, $"The input could not be read as HL7 v2 ({ex.GetType().Name}).");
 
     /// <summary>Decodes HL7 v2 bytes to text (see <see cref="Parse(ReadOnlySpan{byte}, Hl7V2ParserOptions?)"/>).</summary>
     /// <param name="content">The bytes.</param>
@@ -112,6 +129,12 @@ public static class Hl7V2Parser
             line = line[..end];
         }
 
+        if (line.Length < 8)
+        {
+            // "MSH" and a few bytes: too short to declare a character set (a poison frame must not break the sniffing).
+            return null;
+        }
+
         var separator = line[3];
         var field = 1;
         var start = 3;
@@ -145,6 +168,18 @@ public static class Hl7V2Parser
     private static Hl7V2Batch Parse(string text, Hl7V2ParserOptions? options, List<string> warnings)
     {
         ArgumentNullException.ThrowIfNull(text);
+        try
+        {
+            return ParseCore(text, options, warnings);
+        }
+        catch (Exception ex) when (IsParserFault(ex))
+        {
+            throw Fault(ex);
+        }
+    }
+
+    private static Hl7V2Batch ParseCore(string text, Hl7V2ParserOptions? options, List<string> warnings)
+    {
         options ??= Hl7V2ParserOptions.Default;
         var messages = new List<Hl7V2Message>();
         var envelope = new List<Hl7V2Segment>();
@@ -187,7 +222,7 @@ public static class Hl7V2Parser
             else if (segmentText.Length > 3 && segmentText[3] != delimiters.Field)
             {
                 throw new Hl7V2ParseException(HealthRecordErrorCode.MalformedContent,
-                    $"The segment id is followed by '{segmentText[3]}' instead of the field separator '{delimiters.Field}'.", line, id);
+                    string.Create(CultureInfo.InvariantCulture, $"The segment id is followed by U+{(int)segmentText[3]:X4} instead of the field separator '{delimiters.Field}'."), line, id);
             }
 
             var str = text.Substring(segmentStart, segmentText.Length);
@@ -319,10 +354,9 @@ public static class Hl7V2Parser
     {
         if (s.Length < 3 || !char.IsAsciiLetterUpper(s[0]) || !IsIdChar(s[1]) || !IsIdChar(s[2]))
         {
-            var shown = s.Length > 20 ? s[..20].ToString() + "…" : s.ToString();
-            var printable = new string(shown.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
+            // The line itself is not quoted: it may hold patient data, and this message reaches logs and ACKs.
             throw new Hl7V2ParseException(HealthRecordErrorCode.MalformedContent,
-                $"'{printable}' is not an HL7 v2 segment: a segment starts with a three-character id (e.g. PID) and the field separator.", line);
+                "The line is not an HL7 v2 segment: a segment starts with a three-character id (e.g. PID) and the field separator.", line);
         }
 
         return s[..3].ToString();

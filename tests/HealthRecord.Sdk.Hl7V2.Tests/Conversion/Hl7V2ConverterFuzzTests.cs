@@ -49,4 +49,20 @@ public class Hl7V2ConverterFuzzTests
             }
         }, iter: 600);
     }
+
+    [Theory]
+    [InlineData("umo906087800")]
+    [InlineData("10*999999")]
+    [InlineData("mg/(10*99.L)")]
+    [InlineData("%{" + "x" + "}")]
+    public void Convert_UnitTheUcumLibraryCannotHandle_KeepsTheValueAndNeverThrows(string unit)
+    {
+        var text = "MSH|^~\\&|LAB|FAC|EHR|HOSP|20240101120000||ORU^R01|U-1|P|2.5.1\rPID|1||42^^^H^MR||Doe^Jane||19800101|F\r"
+            + "OBR|1||F1|24323-8^Panel^LN\rOBX|1|NM|2345-7^Glucose^LN||99999999999999999999|" + unit + "|||||F|||20240101\r";
+
+        var result = Hl7V2Converter.Convert(Hl7V2Parser.ParseMessage(text));
+
+        var observation = Assert.Single(result.Resources.OfType<Hl7.Fhir.Model.Observation>());
+        Assert.NotNull(observation.Value);
+    }
 }
