@@ -32,7 +32,7 @@ public class ValueSetSecurityLabelerCorpusTests(ITestOutputHelper output)
     internal static List<Diagnosis> ReadCorpusDiagnoses()
     {
         var found = new List<Diagnosis>();
-        var root = Corpus.Root!;
+        var root = Path.GetFullPath(Corpus.PathOf("."));
         string Rel(string f) => Path.GetRelativePath(root, f).Replace('\\', '/');
 
         // FHIR JSON: bundles, bulk NDJSON, single examples (a malformed file is skipped; the Google Myra Jones file is malformed as published).
