@@ -53,8 +53,8 @@ public class CcdaConverterTests
     {
         var result = ConvertFixture("ccda/HL7_CCD.xml");
 
-        Snapshots.Match(Newtonsoft.Json.Linq.JToken.Parse(FhirJson.Serialize(result.ToBundle())), "HL7_CCD.bundle");
-        Snapshots.Match(Newtonsoft.Json.Linq.JToken.Parse(result.Report.ToJson()), "HL7_CCD.report");
+        Snapshots.MatchJson(FhirJson.Serialize(result.ToBundle()), "HL7_CCD.bundle");
+        Snapshots.MatchJson(result.Report.ToJson(), "HL7_CCD.report");
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public class CcdaConverterTests
     {
         var result = ConvertFixture("ccda/HL7_Progress_Note.xml");
 
-        Snapshots.Match(Newtonsoft.Json.Linq.JToken.Parse(FhirJson.Serialize(result.ToBundle())), "HL7_Progress_Note.bundle");
+        Snapshots.MatchJson(FhirJson.Serialize(result.ToBundle()), "HL7_Progress_Note.bundle");
     }
 
     [Fact]

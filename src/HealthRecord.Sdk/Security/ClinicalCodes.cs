@@ -150,7 +150,7 @@ public static class ClinicalCodes
                 or "HTTP://HL7.ORG/FHIR/SID/ICD-9-CM" or "HTTP://HL7.ORG/FHIR/SID/ICD-9" => Icd9Cm,
             "$ACT-CODE" or "$ACTCODE" => SecurityLabelSystems.ActCode,
             "$CONFIDENTIALITY" => SecurityLabelSystems.Confidentiality,
-            _ => SecurityLabelSystems.NormalizeSystem(s),
+            _ => SecurityLabelSystems.NormalizeSystem(Terminology.CodeSystems.Normalize(s) ?? s),
         };
     }
 }
