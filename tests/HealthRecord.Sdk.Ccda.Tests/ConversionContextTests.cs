@@ -74,6 +74,7 @@ public partial class ConversionContextTests
     [InlineData("2.16.840.1.113883.6.96", "SNOMED_CT")]
     [InlineData("2.16.840.1.113883.6.1", "LN")]
     [InlineData("2.16.840.1.113883.6.90", "ICD-10")]
+    [InlineData("2.16.840.1.113883.6.3", "ICD10")]
     [InlineData("2.16.840.1.113883.3.26.1.1", "National Cancer Institute (NCI) Thesaurus")]
     [InlineData("2.16.840.1.113883.6.69", "ASC X12")]
     public void Coding_CodeSystemNameAgreesOrUnknown_NoWarning(string oid, string name)
