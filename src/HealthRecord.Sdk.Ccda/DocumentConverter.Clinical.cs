@@ -489,8 +489,9 @@ internal sealed partial class DocumentConverter
         var vaccine = Product(sa);
         if (vaccine is null)
         {
-            _ctx.Warn(sa, "The immunization names no vaccine; its vaccine code is data-absent.");
-            vaccine = ConversionContext.AbsentConcept(material.E("code").NullFlavor());
+            // No clinical resource without a concept: an immunization that names no vaccine is a placeholder, not a fact.
+            _ctx.Skip(sa.Parent?.Name.LocalName == "entry" ? sa.Parent : sa, kind, "The immunization names no vaccine (code nullFlavor, no originalText, no name): no Immunization without a concept.");
+            return null;
         }
 
         var statusCode = sa.E("statusCode").A("code");

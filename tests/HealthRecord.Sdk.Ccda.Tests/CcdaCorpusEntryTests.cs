@@ -56,6 +56,11 @@ public class CcdaCorpusEntryTests
                 Assert.True(allergy.Code is { } c && (c.Coding.Count > 0 || !string.IsNullOrWhiteSpace(c.Text)), $"{Path.GetFileName(file)}: AllergyIntolerance/{allergy.Id} has no substance");
             }
 
+            foreach (var immunization in result.Resources.OfType<Immunization>())
+            {
+                Assert.DoesNotContain(immunization.VaccineCode.Coding, c => c.System == CodeSystems.DataAbsentReason);
+            }
+
             foreach (var condition in result.Resources.OfType<Condition>())
             {
                 Assert.True(condition.Code is { } c && (c.Coding.Count > 0 || !string.IsNullOrWhiteSpace(c.Text)), $"{Path.GetFileName(file)}: Condition/{condition.Id} has no code");

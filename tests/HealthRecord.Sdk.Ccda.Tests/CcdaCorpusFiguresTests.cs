@@ -153,7 +153,7 @@ public class CcdaCorpusFiguresTests(ITestOutputHelper output)
         FunctionalStatus: 24/24 entries, 30 resources
         Goals: 10/17 entries, 10 resources
         HealthConcerns: 12/22 entries, 19 resources
-        Immunizations: 86/86 entries, 86 resources
+        Immunizations: 79/86 entries, 79 resources
         MedicalEquipment: 14/21 entries, 28 resources
         Medications: 172/178 entries, 172 resources
         MentalStatus: 9/9 entries, 11 resources
