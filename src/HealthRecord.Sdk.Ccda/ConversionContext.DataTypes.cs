@@ -43,6 +43,13 @@ internal sealed partial class ConversionContext
         {
             Warn(cd, cd.A("codeSystem") is null ? $"The code '{code}' has no codeSystem." : $"The codeSystem '{cd.A("codeSystem")}' is not an OID or URI.");
         }
+        else if (cd.A("codeSystemName") is { } name && HealthRecord.Sdk.Terminology.CodeSystems.FromName(name) is { } named
+            && HealthRecord.Sdk.Terminology.CodeSystems.FromOid(cd.A("codeSystem")) is { } byOid
+            && HealthRecord.Sdk.Terminology.CodeSystems.Normalize(named) != HealthRecord.Sdk.Terminology.CodeSystems.Normalize(byOid))
+        {
+            // The OID decides (it is what the standard defines); the contradiction is the writer's error and is reported.
+            Warn(cd, $"The codeSystemName '{name}' contradicts the codeSystem OID '{cd.A("codeSystem")}' ({byOid}); the code '{code}' was kept under the OID's system.");
+        }
 
         return new Coding(system, code, cd.A("displayName")) { Version = cd.A("codeSystemVersion") };
     }

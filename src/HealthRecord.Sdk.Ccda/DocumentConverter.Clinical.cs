@@ -103,7 +103,7 @@ internal sealed partial class DocumentConverter
         return _ctx.Add(condition, observation);
     }
 
-    private AllergyIntolerance Allergy(XElement observation, XElement? concern)
+    private AllergyIntolerance? Allergy(XElement observation, XElement? concern)
     {
         var allergy = new AllergyIntolerance
         {
@@ -151,7 +151,8 @@ internal sealed partial class DocumentConverter
         }
         else
         {
-            _ctx.Warn(observation, "The allergy names no substance (code nullFlavor and no name); it was kept without a code.");
+            // No clinical resource without a concept: the caller reports the entry as not converted.
+            return null;
         }
 
         switch (type)
@@ -210,7 +211,9 @@ internal sealed partial class DocumentConverter
             allergy.ClinicalStatus = new CodeableConcept(AllergyClinical, clinical);
         }
 
-        var criticality = observation.Related().FirstOrDefault(o => o.HasTemplate(T + "145")).E("value").A("code");
+        // Severity and criticality observations belong to the allergy observation; some writers put them on the concern act beside it.
+        var besideIt = concern is not null && concern != observation ? concern.Related().ToList() : [];
+        var criticality = (observation.Related().FirstOrDefault(o => o.HasTemplate(T + "145")) ?? besideIt.FirstOrDefault(o => o.HasTemplate(T + "145"))).E("value").A("code");
         allergy.Criticality = criticality switch
         {
             "CRITH" => AllergyIntolerance.AllergyIntoleranceCriticality.High,
@@ -219,7 +222,7 @@ internal sealed partial class DocumentConverter
             _ => null,
         };
 
-        var allergySeverity = Severity(observation.Related("SUBJ").FirstOrDefault(o => o.HasTemplate(T + "8")));
+        var allergySeverity = Severity(observation.Related("SUBJ").FirstOrDefault(o => o.HasTemplate(T + "8")) ?? besideIt.FirstOrDefault(o => o.HasTemplate(T + "8")));
         foreach (var reaction in observation.Related("MFST"))
         {
             var manifestation = _ctx.Concept(reaction.E("value"));
@@ -235,6 +238,14 @@ internal sealed partial class DocumentConverter
                 OnsetElement = _ctx.DateTimeOf(reaction.E("effectiveTime").E("low")),
             };
             allergy.Reaction.Add(component);
+        }
+
+        if (allergySeverity is { } severity && allergy.Reaction.Count == 0 && allergy.Criticality is null)
+        {
+            // A severity with no reaction to carry it: R4 has no allergy-level severity, so it says how critical the allergy is.
+            allergy.Criticality = severity == AllergyIntolerance.AllergyIntoleranceSeverity.Severe
+                ? AllergyIntolerance.AllergyIntoleranceCriticality.High
+                : AllergyIntolerance.AllergyIntoleranceCriticality.Low;
         }
 
         return _ctx.Add(allergy, observation);
@@ -478,8 +489,9 @@ internal sealed partial class DocumentConverter
         var vaccine = Product(sa);
         if (vaccine is null)
         {
-            _ctx.Warn(sa, "The immunization names no vaccine; its vaccine code is data-absent.");
-            vaccine = ConversionContext.AbsentConcept(material.E("code").NullFlavor());
+            // No clinical resource without a concept: an immunization that names no vaccine is a placeholder, not a fact.
+            _ctx.Skip(sa.Parent?.Name.LocalName == "entry" ? sa.Parent : sa, kind, "The immunization names no vaccine (code nullFlavor, no originalText, no name): no Immunization without a concept.");
+            return null;
         }
 
         var statusCode = sa.E("statusCode").A("code");

@@ -124,19 +124,43 @@ internal sealed partial class DocumentConverter
                     return false;
                 }
 
-                foreach (var observation in observations)
+                // Severity, criticality, status and reaction observations some writers put beside the allergy observation
+                // describe it: they are read by Allergy, never made into allergies of their own (no substance, no concept).
+                var allergies = observations.Where(o => !IsAllergySupportingObservation(o)).ToList();
+                if (allergies.Count == 0)
                 {
-                    Allergy(observation, statement);
+                    _ctx.Skip(statement.Parent!, kind, "The allergy concern act holds only severity, criticality, status or reaction observations and no allergy observation.");
+                    return false;
                 }
 
-                return true;
+                var converted = false;
+                foreach (var observation in allergies)
+                {
+                    converted |= Allergy(observation, statement) is not null;
+                }
+
+                if (!converted)
+                {
+                    _ctx.Skip(statement.Parent!, kind, "The allergy names no substance (code nullFlavor and no name): no AllergyIntolerance without a concept.");
+                }
+
+                return converted;
             case "observation":
-                Allergy(statement, null);
+                if (Allergy(statement, null) is null)
+                {
+                    _ctx.Skip(statement.Parent!, kind, "The allergy names no substance (code nullFlavor and no name): no AllergyIntolerance without a concept.");
+                    return false;
+                }
+
                 return true;
             default:
                 return Unexpected(statement, kind);
         }
     }
+
+    /// <summary>Severity (4.8), reaction (4.9), status (4.28) and criticality (4.145) observations: parts of an allergy, not allergies.</summary>
+    private static bool IsAllergySupportingObservation(XElement observation) =>
+        !observation.HasTemplate(T + "7") && (observation.HasTemplate(T + "8") || observation.HasTemplate(T + "9") || observation.HasTemplate(T + "28") || observation.HasTemplate(T + "145"));
 
     private bool MedicationEntry(XElement statement, string kind, MedicationRequest.MedicationRequestIntent intent)
     {
@@ -391,8 +415,43 @@ internal sealed partial class DocumentConverter
     private List<ResourceReference> Performers(XElement statement) =>
         statement.Es("performer").Select(p => PractitionerRef(p.E("assignedEntity"))).OfType<ResourceReference>().ToList();
 
-    private List<CodeableConcept> Reasons(XElement statement) =>
-        statement.Related("RSON").Where(r => r.Name.LocalName == "observation").Select(r => _ctx.Concept(r.E("value"))).OfType<CodeableConcept>().ToList();
+    /// <summary>
+    /// The reasons (indications) of a statement: the values of its RSON observations, and of the problem observations
+    /// inside an RSON concern act (one vendor wraps each prescription's diagnosis so). A generic "Problem" / "Clinical
+    /// finding" / "Disease" coding beside a real one (e.g. an ICD-9-CM translation) is dropped: it names no reason.
+    /// </summary>
+    private List<CodeableConcept> Reasons(XElement statement)
+    {
+        var reasons = new List<CodeableConcept>();
+        foreach (var related in statement.Related("RSON"))
+        {
+            var observations = related.Name.LocalName switch
+            {
+                "observation" => [related],
+                "act" => related.Related().Where(o => o.Name.LocalName == "observation").ToList(),
+                _ => new List<XElement>(),
+            };
+            foreach (var observation in observations)
+            {
+                if (_ctx.Concept(observation.E("value")) is not { } reason)
+                {
+                    continue;
+                }
+
+                if (reason.Coding.Count > 1)
+                {
+                    reason.Coding.RemoveAll(c => c.System == CodeSystems.Snomed && c.Code is "55607006" or "404684003" or "64572001");
+                }
+
+                if (!reasons.Any(r => r.IsExactly(reason)))
+                {
+                    reasons.Add(reason);
+                }
+            }
+        }
+
+        return reasons;
+    }
 
     internal enum ConditionCategory
     {

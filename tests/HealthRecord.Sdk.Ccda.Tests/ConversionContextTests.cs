@@ -54,6 +54,44 @@ public partial class ConversionContextTests
         Assert.Equal(("http://hl7.org/fhir/sid/icd-10-cm", "J30.2"), (concept.Coding.Single().System, concept.Coding.Single().Code));
     }
 
+    [Theory]
+    [InlineData("D1110", "2.16.840.1.113883.6.13", "HCPCS", "http://ada.org/cdt")]
+    [InlineData("8480-6", "2.16.840.1.113883.6.1", "SNOMED CT", "http://loinc.org")]
+    public void Coding_CodeSystemNameContradictsOid_KeepsTheOidsSystemAndWarns(string code, string oid, string name, string expectedSystem)
+    {
+        var context = Context();
+        var cd = new XElement(Cda.V3 + "code", new XAttribute("code", code), new XAttribute("codeSystem", oid), new XAttribute("codeSystemName", name));
+
+        var coding = context.Coding(cd)!;
+
+        Assert.Equal(expectedSystem, coding.System);
+        var warning = Assert.Single(context.Warnings);
+        Assert.Contains($"codeSystemName '{name}' contradicts", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2.16.840.1.113883.6.96", "SNOMED -CT")]
+    [InlineData("2.16.840.1.113883.6.96", "SNOMED_CT")]
+    [InlineData("2.16.840.1.113883.6.1", "LN")]
+    [InlineData("2.16.840.1.113883.6.90", "ICD-10")]
+    [InlineData("2.16.840.1.113883.6.3", "ICD10")]
+    [InlineData("2.16.840.1.113883.3.26.1.1", "National Cancer Institute (NCI) Thesaurus")]
+    [InlineData("2.16.840.1.113883.6.69", "ASC X12")]
+    public void Coding_CodeSystemNameAgreesOrUnknown_NoWarning(string oid, string name)
+    {
+        var context = Context();
+
+        context.Coding(new XElement(Cda.V3 + "code", new XAttribute("code", "1"), new XAttribute("codeSystem", oid), new XAttribute("codeSystemName", name)));
+
+        Assert.Empty(context.Warnings);
+    }
+
+    [Theory]
+    [InlineData("2.16.840.1.113883.3.26.1.1", "http://ncithesaurus-stage.nci.nih.gov")]
+    [InlineData("2.16.840.1.113883.12.227", "http://hl7.org/fhir/sid/mvx")]
+    public void Coding_Oid_MapsToTheTerminologyUri(string oid, string expected) =>
+        Assert.Equal(expected, Context().Coding(new XElement(Cda.V3 + "code", new XAttribute("code", "C1"), new XAttribute("codeSystem", oid)))!.System);
+
     [Fact]
     public void Quantity_NonUcumUnit_IsCodedAndWarned()
     {

@@ -5,7 +5,8 @@ namespace HealthRecord.Sdk.TestSupport;
 /// <summary>
 /// Finds the shared real-data corpus (<c>../shared/corpus</c> beside the repository, or the folder in
 /// <c>HEALTHRECORD_CORPUS</c>). Full-corpus tests use <see cref="CorpusFactAttribute"/> and
-/// <see cref="CorpusTheoryAttribute"/>: they run whenever the corpus is found and are skipped otherwise.
+/// <see cref="CorpusTheoryAttribute"/>: they run whenever the corpus is found; otherwise they are skipped with the
+/// reason, except under <c>CI=true</c>, where they run and fail (a CI without its corpus must not pass silently).
 /// </summary>
 public static class Corpus
 {
@@ -17,12 +18,29 @@ public static class Corpus
     /// <summary>Whether the corpus is present.</summary>
     public static bool IsAvailable => Root is not null;
 
+    /// <summary>Whether the tests run under CI (<c>CI=true</c>): a missing corpus then fails the corpus tests instead of skipping them.</summary>
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Why corpus tests are skipped on this machine, or <see langword="null"/> when they run (the corpus is found, or CI=true).</summary>
+    public static string? SkipReason => SkipReasonFor(IsAvailable, IsCi);
+
+    /// <summary>The skip reason of a corpus test: none when the corpus is there or under CI, the reason otherwise.</summary>
+    /// <param name="available">Whether the corpus is found.</param>
+    /// <param name="ci">Whether CI=true.</param>
+    /// <returns>The reason, or <see langword="null"/> to run the test.</returns>
+    public static string? SkipReasonFor(bool available, bool ci) => available || ci
+        ? null
+        : "The shared corpus (../shared/corpus or HEALTHRECORD_CORPUS) is not on this machine; under CI=true this test fails instead.";
+
+    /// <summary>The message of the failure when a corpus test runs without its corpus (under CI=true).</summary>
+    internal const string MissingUnderCi = "CI=true but the shared corpus is missing: set HEALTHRECORD_CORPUS to the corpus folder or place it at ../shared/corpus beside the repository.";
+
     /// <summary>A path inside the corpus.</summary>
     /// <param name="relative">The path relative to the corpus root.</param>
     /// <returns>The full path.</returns>
     /// <exception cref="InvalidOperationException">The corpus is not available.</exception>
     public static string PathOf(string relative) =>
-        Path.Combine(Root ?? throw new InvalidOperationException("The corpus is not available."), relative);
+        Path.Combine(Root ?? throw new InvalidOperationException(MissingUnderCi), relative);
 
     /// <summary>The repository root (the folder holding HealthRecord.Sdk.sln).</summary>
     public static string RepositoryRoot { get; } = FindUp(AppContext.BaseDirectory, "HealthRecord.Sdk.sln")
@@ -69,28 +87,22 @@ public static class Corpus
     }
 }
 
-/// <summary>A fact that needs the shared corpus: skipped (with the reason) when it is not found.</summary>
+/// <summary>A fact that needs the shared corpus: skipped (with the reason) when it is not found, failing under CI=true.</summary>
 public sealed class CorpusFactAttribute : FactAttribute
 {
     /// <summary>Creates the attribute.</summary>
     public CorpusFactAttribute()
     {
-        if (!Corpus.IsAvailable)
-        {
-            Skip = "The shared corpus (../shared/corpus or HEALTHRECORD_CORPUS) is not on this machine.";
-        }
+        Skip = Corpus.SkipReason;
     }
 }
 
-/// <summary>A theory that needs the shared corpus: skipped (with the reason) when it is not found.</summary>
+/// <summary>A theory that needs the shared corpus: skipped (with the reason) when it is not found, failing under CI=true.</summary>
 public sealed class CorpusTheoryAttribute : TheoryAttribute
 {
     /// <summary>Creates the attribute.</summary>
     public CorpusTheoryAttribute()
     {
-        if (!Corpus.IsAvailable)
-        {
-            Skip = "The shared corpus (../shared/corpus or HEALTHRECORD_CORPUS) is not on this machine.";
-        }
+        Skip = Corpus.SkipReason;
     }
 }

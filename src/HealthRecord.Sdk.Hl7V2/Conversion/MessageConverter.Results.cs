@@ -110,7 +110,7 @@ internal sealed partial class MessageConverter
         }
 
         var valueType = obx.Get(2);
-        if (_isDocumentMessage || (_document is not null && _report is null))
+        if (_isDocumentMessage)
         {
             AddDocumentContent(obx, valueType);
             return;
@@ -118,7 +118,23 @@ internal sealed partial class MessageConverter
 
         if (valueType is "ED" or "RP")
         {
-            ConvertEmbeddedDocument(obx, valueType);
+            // Outside a document message every image or document OBX is a document of its own; only the first one after
+            // a TXA that has no content yet is that TXA's content (it keeps the TXA's identifiers and dates).
+            if (_document is { Content.Count: 0 } && _report is null)
+            {
+                AddDocumentContent(obx, valueType);
+            }
+            else
+            {
+                ConvertEmbeddedDocument(obx, valueType);
+            }
+
+            return;
+        }
+
+        if (_document is not null && _report is null)
+        {
+            AddDocumentContent(obx, valueType);
             return;
         }
 

@@ -24,6 +24,9 @@ public static class ClinicalCodes
     /// <summary>ICD-10-CM (ICD-10 WHO codes are compared in the same space).</summary>
     public const string Icd10Cm = "http://hl7.org/fhir/sid/icd-10-cm";
 
+    /// <summary>ICD-9-CM (diagnoses); older records and HL7 v2 feeds still carry it.</summary>
+    public const string Icd9Cm = "http://hl7.org/fhir/sid/icd-9-cm";
+
     private static readonly HashSet<string> CodeElements = new(StringComparer.Ordinal)
     {
         "code", "vaccineCode", "medication", "value", "reasonCode", "conclusionCode", "diagnosis", "substance", "item",
@@ -106,7 +109,8 @@ public static class ClinicalCodes
 
     /// <summary>
     /// The canonical form of a code: OIDs and aliases (<c>$SNOMED</c>, <c>$ICD10</c>, <c>$LOINC</c>, <c>$RXNORM</c>,
-    /// <c>$ACT-CODE</c>) and trailing slashes become the canonical system URL; ICD-10 codes lose their dot and are upper case.
+    /// <c>$ACT-CODE</c>, <c>$ICD9</c>) and trailing slashes become the canonical system URL; ICD-10 and ICD-9-CM codes lose
+    /// their dot and are upper case.
     /// </summary>
     /// <param name="system">The system as written (may be empty).</param>
     /// <param name="code">The code.</param>
@@ -116,7 +120,7 @@ public static class ClinicalCodes
         ArgumentNullException.ThrowIfNull(code);
         var s = CanonicalSystem(system);
         var c = code.Trim();
-        if (s == Icd10Cm)
+        if (s is Icd10Cm or Icd9Cm)
         {
             c = c.Replace(".", "", StringComparison.Ordinal).ToUpperInvariant();
         }
@@ -142,9 +146,11 @@ public static class ClinicalCodes
             "$RXNORM" or "URN:OID:2.16.840.1.113883.6.88" or "HTTP://WWW.NLM.NIH.GOV/RESEARCH/UMLS/RXNORM" => RxNorm,
             "$ICD10" or "$ICD10CM" or "$ICD-10" or "$ICD-10-CM" or "URN:OID:2.16.840.1.113883.6.90" or "URN:OID:2.16.840.1.113883.6.3"
                 or "HTTP://HL7.ORG/FHIR/SID/ICD-10-CM" or "HTTP://HL7.ORG/FHIR/SID/ICD-10" => Icd10Cm,
+            "$ICD9" or "$ICD9CM" or "$ICD-9-CM" or "URN:OID:2.16.840.1.113883.6.103" or "URN:OID:2.16.840.1.113883.6.2"
+                or "HTTP://HL7.ORG/FHIR/SID/ICD-9-CM" or "HTTP://HL7.ORG/FHIR/SID/ICD-9" => Icd9Cm,
             "$ACT-CODE" or "$ACTCODE" => SecurityLabelSystems.ActCode,
             "$CONFIDENTIALITY" => SecurityLabelSystems.Confidentiality,
-            _ => SecurityLabelSystems.NormalizeSystem(s),
+            _ => SecurityLabelSystems.NormalizeSystem(Terminology.CodeSystems.Normalize(s) ?? s),
         };
     }
 }

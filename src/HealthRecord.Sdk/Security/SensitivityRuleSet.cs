@@ -12,16 +12,34 @@ namespace HealthRecord.Sdk.Security;
 /// ASU SHARES labeling services (<c>id</c>, <c>basis</c>, <c>labels</c>, <c>codeSets[].codes</c> as
 /// <c>"$ALIAS#code"</c> strings or <c>{system, code}</c> objects), optionally wrapped in an object that names the
 /// rule set (<c>id</c>, <c>version</c>, <c>name</c>, <c>origin</c>, <c>licence</c>, <c>rules</c>). A code ending in
-/// <c>*</c> matches every code that starts with it (ICD-10-CM categories).
+/// <c>*</c> matches every code that starts with it (ICD-10-CM categories). An optional <c>maps</c> array
+/// (<c>{from, to, display, source}</c>, codes as <c>"$ALIAS#code"</c>) maps concepts of one system to another, e.g. a
+/// SNOMED CT concept to the ICD-10-CM code whose category decides its labels: a record carrying <c>from</c> matches
+/// the rules of <c>to</c> too.
 /// </summary>
 /// <remarks>Immutable and thread-safe once loaded.</remarks>
 public sealed class SensitivityRuleSet
 {
     private readonly Dictionary<CodeKey, List<SensitivityRule>> _exact = [];
     private readonly List<(CodeKey Prefix, SensitivityRule Rule)> _prefixes = [];
+    private readonly Dictionary<CodeKey, List<CodeKey>> _maps = [];
 
-    private SensitivityRuleSet(string id, string version, string name, string origin, string licence, IReadOnlyList<SensitivityRule> rules)
+    private SensitivityRuleSet(string id, string version, string name, string origin, string licence, IReadOnlyList<SensitivityRule> rules, IReadOnlyList<CodeMapping> mappings)
     {
+        Mappings = mappings;
+        foreach (var m in mappings)
+        {
+            if (!_maps.TryGetValue(m.From, out var targets))
+            {
+                _maps[m.From] = targets = [];
+            }
+
+            if (!targets.Contains(m.To))
+            {
+                targets.Add(m.To);
+            }
+        }
+
         Id = id;
         Version = version;
         Name = name;
@@ -67,10 +85,26 @@ public sealed class SensitivityRuleSet
     /// <summary>The rules.</summary>
     public IReadOnlyList<SensitivityRule> Rules { get; }
 
-    /// <summary>The rules whose code sets contain the code.</summary>
+    /// <summary>The concept mappings (e.g. SNOMED CT to ICD-10-CM) through which a code also matches its targets' rules.</summary>
+    public IReadOnlyList<CodeMapping> Mappings { get; }
+
+    /// <summary>
+    /// The rules whose code sets contain the code, or one of the codes it maps to (see <see cref="Mappings"/>); each rule
+    /// once.
+    /// </summary>
     /// <param name="code">A canonical code (see <see cref="ClinicalCodes.Canonical"/>).</param>
     /// <returns>The matching rules.</returns>
     public IEnumerable<SensitivityRule> Match(CodeKey code)
+    {
+        if (!_maps.TryGetValue(code, out var targets))
+        {
+            return MatchOne(code);
+        }
+
+        return MatchOne(code).Concat(targets.SelectMany(MatchOne)).Distinct();
+    }
+
+    private IEnumerable<SensitivityRule> MatchOne(CodeKey code)
     {
         if (_exact.TryGetValue(code, out var list))
         {
@@ -128,8 +162,22 @@ public sealed class SensitivityRuleSet
                 rules.Add(ReadRule(r, id));
             }
 
+            var mappings = new List<CodeMapping>();
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("maps", out var maps))
+            {
+                if (maps.ValueKind != JsonValueKind.Array)
+                {
+                    throw Invalid(id, "'maps' is not an array");
+                }
+
+                foreach (var m in maps.EnumerateArray())
+                {
+                    mappings.Add(ReadMapping(m, id));
+                }
+            }
+
             version ??= Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
-            return new SensitivityRuleSet(id, version, name, origin, licence, rules);
+            return new SensitivityRuleSet(id, version, name, origin, licence, rules, mappings);
         }
         catch (JsonException ex)
         {
@@ -186,7 +234,31 @@ public sealed class SensitivityRuleSet
             set.Name,
             origin ?? set.Origin,
             licence ?? set.Licence,
-            [.. set.Rules.Where(r => !excludedRules.Contains(r.Id, StringComparer.Ordinal))]);
+            [.. set.Rules.Where(r => !excludedRules.Contains(r.Id, StringComparer.Ordinal))],
+            set.Mappings);
+    }
+
+    private static CodeMapping ReadMapping(JsonElement m, string setId)
+    {
+        var from = Str(m, "from");
+        var to = Str(m, "to");
+        if (from is null || to is null)
+        {
+            throw Invalid(setId, "a mapping has no 'from' or 'to'");
+        }
+
+        return new CodeMapping(ParseAliased(from, setId), ParseAliased(to, setId), Str(m, "display"), Str(m, "source"));
+    }
+
+    private static CodeKey ParseAliased(string text, string setId)
+    {
+        var hash = text.IndexOf('#', StringComparison.Ordinal);
+        if (hash <= 0 || hash == text.Length - 1)
+        {
+            throw Invalid(setId, $"code '{text}' is not 'SYSTEM#code'");
+        }
+
+        return ClinicalCodes.Canonical(text[..hash], text[(hash + 1)..]);
     }
 
     private static SensitivityRule ReadRule(JsonElement r, string setId)
@@ -233,14 +305,7 @@ public sealed class SensitivityRuleSet
         {
             if (c.ValueKind == JsonValueKind.String)
             {
-                var text = c.GetString() ?? "";
-                var hash = text.IndexOf('#', StringComparison.Ordinal);
-                if (hash <= 0 || hash == text.Length - 1)
-                {
-                    throw Invalid(setId, $"code '{text}' is not 'SYSTEM#code'");
-                }
-
-                codes.Add(ClinicalCodes.Canonical(text[..hash], text[(hash + 1)..]));
+                codes.Add(ParseAliased(c.GetString() ?? "", setId));
             }
             else if (c.ValueKind == JsonValueKind.Object && Str(c, "code") is { Length: > 0 } code)
             {
@@ -277,3 +342,10 @@ public sealed class SensitivityRuleSet
 /// <param name="Policy">The policy basis (e.g. v3-ActCode#42CFRPart2), if any.</param>
 /// <param name="Codes">The canonical codes it matches (clinical codes or security labels); a trailing <c>*</c> is a prefix.</param>
 public sealed record SensitivityRule(string Id, IReadOnlyList<Coding> Labels, Coding? Policy, IReadOnlyList<CodeKey> Codes);
+
+/// <summary>A concept mapping of a rule set: a record carrying <paramref name="From"/> matches the rules of <paramref name="To"/> too.</summary>
+/// <param name="From">The mapped concept (canonical), e.g. a SNOMED CT concept.</param>
+/// <param name="To">The code it maps to (canonical), e.g. the ICD-10-CM code whose category decides the labels.</param>
+/// <param name="Display">The concept's name as the source wrote it, if given.</param>
+/// <param name="Source">Where the concept was found, if given.</param>
+public sealed record CodeMapping(CodeKey From, CodeKey To, string? Display, string? Source);

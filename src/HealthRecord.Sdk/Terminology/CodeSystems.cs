@@ -38,6 +38,18 @@ public static class CodeSystems
     /// <summary>CPT.</summary>
     public const string Cpt = "http://www.ama-assn.org/go/cpt";
 
+    /// <summary>MVX (vaccine manufacturers, HL7 v2 table 0227); the one URI every adapter writes.</summary>
+    public const string Mvx = "http://hl7.org/fhir/sid/mvx";
+
+    /// <summary>NCI Thesaurus (OID 2.16.840.1.113883.3.26.1.1), as the HL7 terminology names it.</summary>
+    public const string NciThesaurus = "http://ncithesaurus-stage.nci.nih.gov";
+
+    /// <summary>HCPCS Level II (OID 2.16.840.1.113883.6.285).</summary>
+    public const string Hcpcs = "urn:oid:2.16.840.1.113883.6.285";
+
+    /// <summary>CDT (dental procedures, OID 2.16.840.1.113883.6.13).</summary>
+    public const string Cdt = "http://ada.org/cdt";
+
     /// <summary>The US National Provider Identifier.</summary>
     public const string Npi = "http://hl7.org/fhir/sid/us-npi";
 
@@ -59,7 +71,7 @@ public static class CodeSystems
         ["2.16.840.1.113883.5.4"] = "http://terminology.hl7.org/CodeSystem/v3-ActCode",
         ["2.16.840.1.113883.5.1"] = "http://terminology.hl7.org/CodeSystem/v3-AdministrativeGender",
         ["2.16.840.1.113883.5.83"] = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
-        ["2.16.840.1.113883.3.26.1.1"] = "http://ncimeta.nci.nih.gov",
+        ["2.16.840.1.113883.3.26.1.1"] = NciThesaurus,
         ["2.16.840.1.113883.3.26.1.5"] = "http://hl7.org/fhir/ndfrt",
         ["2.16.840.1.113883.4.9"] = "http://fdasis.nlm.nih.gov",
         ["2.16.840.1.113883.6.101"] = "http://nucc.org/provider-taxonomy",
@@ -67,11 +79,11 @@ public static class CodeSystems
         ["2.16.840.1.113883.6.4"] = "http://www.cms.gov/Medicare/Coding/ICD10",
         ["2.16.840.1.113883.6.2"] = "http://hl7.org/fhir/sid/icd-9-cm",
         ["2.16.840.1.113883.6.42"] = "http://hl7.org/fhir/sid/icd-9-cm",
-        ["2.16.840.1.113883.12.227"] = "http://hl7.org/fhir/sid/mvx",
+        ["2.16.840.1.113883.12.227"] = Mvx,
         ["2.16.840.1.113883.6.59"] = "http://hl7.org/fhir/sid/cvx",
-        ["2.16.840.1.113883.6.285"] = "urn:oid:2.16.840.1.113883.6.285",
+        ["2.16.840.1.113883.6.285"] = Hcpcs,
         ["2.16.840.1.113883.6.14"] = "urn:oid:2.16.840.1.113883.6.14",
-        ["2.16.840.1.113883.6.13"] = "http://ada.org/cdt",
+        ["2.16.840.1.113883.6.13"] = Cdt,
         ["2.16.840.1.113883.6.345"] = "http://va.gov/terminology/medrt",
         ["2.16.840.1.113883.6.73"] = "http://www.whocc.no/atc",
         ["2.16.840.1.113883.6.121"] = "urn:ietf:bcp:47",
@@ -146,6 +158,35 @@ public static class CodeSystems
         ["cpt"] = Cpt,
         ["http://hl7.org/fhir/sid/us-npi"] = Npi,
         ["npi"] = Npi,
+        ["http://hl7.org/fhir/sid/mvx"] = Mvx,
+        ["http://terminology.hl7.org/CodeSystem/MVX"] = Mvx,
+        ["http://terminology.hl7.org/CodeSystem/v2-0227"] = Mvx,
+        ["mvx"] = Mvx,
+        ["http://ncithesaurus-stage.nci.nih.gov"] = NciThesaurus,
+        ["http://ncit.nci.nih.gov"] = NciThesaurus,
+        ["ncit"] = NciThesaurus,
+        ["nci thesaurus"] = NciThesaurus,
+        ["hcpcs"] = Hcpcs,
+        ["cdt"] = Cdt,
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The code systems C-CDA writers name in <c>codeSystemName</c>, in the spellings the corpus shows (compared without case, spaces, hyphens or underscores).</summary>
+    private static readonly FrozenDictionary<string, string> ByName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["snomed"] = Snomed, ["snomedct"] = Snomed, ["sct"] = Snomed, ["snomedctus"] = Snomed,
+        ["loinc"] = Loinc, ["ln"] = Loinc,
+        ["rxnorm"] = RxNorm,
+        ["cvx"] = Cvx,
+        ["icd10cm"] = Icd10Cm, ["icd10"] = Icd10Cm,
+        ["icd9cm"] = Icd9Cm, ["icd9"] = Icd9Cm,
+        ["ndc"] = Ndc,
+        ["ucum"] = Ucum,
+        ["cpt"] = Cpt, ["cpt4"] = Cpt,
+        ["hcpcs"] = Hcpcs, ["hcpcsl2"] = Hcpcs, ["hcpcslevelii"] = Hcpcs,
+        ["cdt"] = Cdt, ["cdt2"] = Cdt,
+        ["mvx"] = Mvx,
+        ["ncithesaurus"] = NciThesaurus, ["ncit"] = NciThesaurus, ["nci"] = NciThesaurus, ["nationalcancerinstitutencithesaurus"] = NciThesaurus,
+        ["vaccinesadministeredcvx"] = Cvx, ["icd9diagnosis"] = Icd9Cm, ["icd9cmdiagnosiscodes"] = Icd9Cm, ["icd10diagnosis"] = Icd10Cm,
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The FHIR URI of a code system known by its OID (the one table every adapter uses).</summary>
@@ -153,6 +194,23 @@ public static class CodeSystems
     /// <returns>The URI, or <see langword="null"/> when the OID is not a known code system.</returns>
     public static string? FromOid(string? oid) =>
         oid is not null && ByOid.TryGetValue(oid.Trim(), out var uri) ? uri : null;
+
+    /// <summary>
+    /// The URI of a code system known by the name a document writes beside its OID (C-CDA <c>codeSystemName</c>):
+    /// SNOMED CT, LOINC, RxNorm, CVX, ICD-10-CM, ICD-9-CM, NDC, UCUM, CPT, HCPCS, CDT, MVX, NCI Thesaurus.
+    /// </summary>
+    /// <param name="name">The name as written; case, spaces, hyphens, underscores and dots do not matter.</param>
+    /// <returns>The URI, or <see langword="null"/> for a name the table does not know.</returns>
+    public static string? FromName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return null;
+        }
+
+        var key = new string([.. name.Where(ch => char.IsAsciiLetterOrDigit(ch))]);
+        return ByName.TryGetValue(key, out var uri) ? uri : null;
+    }
 
     /// <summary>The canonical URI of a code system as a source names it.</summary>
     /// <param name="system">A URI, an <c>urn:oid:</c>, a bare OID or a common alias; may be <see langword="null"/>.</param>

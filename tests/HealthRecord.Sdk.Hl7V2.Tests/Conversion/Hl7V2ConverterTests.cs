@@ -206,6 +206,8 @@ public class Hl7V2ConverterTests
         Assert.Equal("315841", tenivac.LotNumber);
         Assert.Equal("2015-12-16", tenivac.ExpirationDate);
         Assert.Equal("Sanofi Pasteur", tenivac.Manufacturer.Display);
+        var manufacturer = result.Resources.OfType<Organization>().Single(o => tenivac.Manufacturer.Reference.EndsWith(o.Id, StringComparison.Ordinal));
+        Assert.Equal(("http://hl7.org/fhir/sid/mvx", "PMC"), (manufacturer.Identifier[0].System, manufacturer.Identifier[0].Value)); // the one MVX URI of core Terminology
         Assert.True(tenivac.PrimarySource);
         Assert.Equal("C28161", tenivac.Route.Coding[0].Code);
         Assert.Equal("RD", tenivac.Site.Coding[0].Code);

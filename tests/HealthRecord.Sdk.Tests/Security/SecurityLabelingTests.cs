@@ -42,7 +42,7 @@ public class SecurityLabelingTests
         var confidentiality = Assert.Single(condition.Meta!.Security, SecurityLabelSystems.IsConfidentiality);
         Assert.Equal("R", confidentiality.Code);
         var bases = condition.Meta!.Security.Single(c => c.Code == "OPIOIDUD").Extension.Select(e => (Coding)e.Value!).ToList();
-        Assert.Contains(bases, b => b.System == "urn:healthrecord-sdk:label-rule:ds4p-core" && b.Code == "opioid-use-disorder" && b.Version == "2026.11.2");
+        Assert.Contains(bases, b => b.System == "urn:healthrecord-sdk:label-rule:ds4p-core" && b.Code == "opioid-use-disorder" && b.Version == "2026.12.1");
         Assert.Contains(bases, b => b.Code == "42CFRPart2");
         Assert.Null(ehr.Entry[1].Resource!.Meta); // the input is not changed
     }

@@ -11,6 +11,11 @@ public class CodeSystemsTests
     [InlineData("urn: oid: 2.16.840.1.113883.6.88", CodeSystems.RxNorm)]
     [InlineData("http://snomed.info/sct/731000124108/version/20230301", CodeSystems.Snomed)]
     [InlineData("http://www.snomed.org", CodeSystems.Snomed)]
+    [InlineData("http://terminology.hl7.org/CodeSystem/MVX", CodeSystems.Mvx)]
+    [InlineData("urn:oid:2.16.840.1.113883.12.227", CodeSystems.Mvx)]
+    [InlineData("MVX", CodeSystems.Mvx)]
+    [InlineData("http://hl7.org/fhir/sid/mvx", CodeSystems.Mvx)]
+    [InlineData("urn:oid:2.16.840.1.113883.3.26.1.1", CodeSystems.NciThesaurus)]
     [InlineData("http://LOINC.org/", CodeSystems.Loinc)]
     [InlineData("urn:oid:2.16.840.1.113883.12.292", CodeSystems.Cvx)]
     [InlineData("2.16.840.1.113883.6.90", CodeSystems.Icd10Cm)]
@@ -20,6 +25,17 @@ public class CodeSystemsTests
     [InlineData("http://example.org/codes/", "http://example.org/codes")]
     public void Normalize_KnownSpellings_GiveTheCanonicalUri(string system, string expected) =>
         Assert.Equal(expected, CodeSystems.Normalize(system));
+
+    [Theory]
+    [InlineData("SNOMED-CT", CodeSystems.Snomed)]
+    [InlineData(" SNOMED -CT", CodeSystems.Snomed)]
+    [InlineData("CPT-4", CodeSystems.Cpt)]
+    [InlineData("HCPCS", CodeSystems.Hcpcs)]
+    [InlineData("NCI Thesaurus", CodeSystems.NciThesaurus)]
+    [InlineData("ICD-9-CM", CodeSystems.Icd9Cm)]
+    [InlineData("Social History", null)]
+    [InlineData(null, null)]
+    public void FromName_CodeSystemNames_GiveTheUriOrNull(string? name, string? expected) => Assert.Equal(expected, CodeSystems.FromName(name));
 
     [Fact]
     public void KeyOf_Icd10WithAndWithoutDot_AreTheSameCode() =>
