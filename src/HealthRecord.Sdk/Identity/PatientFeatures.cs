@@ -112,7 +112,7 @@ internal sealed class PatientFeatures
         var lines = Distinct(addresses.Select(a => AddressNormalizer.Normalize(string.Join(' ', (a.Line ?? []).Where(l => l is not null)))));
         var cities = Distinct(addresses.Select(a => TextNormalizer.Words(a.City ?? "")));
         // Placeholders (an SSN "UNK", 000-00-0000, 999-99-9999) are no identity evidence: two records sharing one are not linked by it.
-        var identifiers = (patient.Identifier ?? []).Where(i => i is not null && !PlaceholderIdentifiers.IsPlaceholder(i)).ToList();
+        var identifiers = (patient.Identifier ?? []).Where(i => i is not null && !Fhir.PlaceholderValues.IsPlaceholder(i)).ToList();
         return new PatientFeatures
         {
             Key = key,
@@ -176,7 +176,7 @@ internal sealed class PatientFeatures
         return digits.Length > 10 ? digits[^10..] : digits.Length >= 6 ? digits : "";
     }
 
-    private static bool IsSsn(Identifier i) => PlaceholderIdentifiers.IsSsn(i);
+    private static bool IsSsn(Identifier i) => Fhir.PlaceholderValues.IsSsn(i);
 
     private static bool IsDriversLicense(Identifier i) =>
         HasType(i, "DL") || (i.System ?? "").StartsWith(DriversLicenseOidPrefix, StringComparison.Ordinal)

@@ -1,3 +1,4 @@
+using HealthRecord.Sdk.Fhir;
 using HealthRecord.Sdk.Identity;
 using Hl7.Fhir.Model;
 using static HealthRecord.Sdk.Tests.Identity.PatientBuilder;
@@ -28,7 +29,7 @@ public class PlaceholderIdentifiersTests
     [InlineData("urn:ietf:rfc:3986", "urn:oid:2.16.840.1.113883.4.1")] // a C-CDA SSN id with its number left out
     [InlineData("urn:oid:1.2.3", "")]
     public void IsPlaceholder_NoIdentity_True(string system, string value) =>
-        Assert.True(PlaceholderIdentifiers.IsPlaceholder(new Identifier(system, value)));
+        Assert.True(PlaceholderValues.IsPlaceholder(new Identifier(system, value)));
 
     [Theory]
     [InlineData(Ssn, "212-45-6789")]
@@ -38,7 +39,7 @@ public class PlaceholderIdentifiersTests
     [InlineData("urn:oid:2.16.840.1.113883.3.3619.2", "44")]
     [InlineData("urn:ietf:rfc:3986", "urn:uuid:ca0d3db2-529c-4229-af63-986596a2cdee")]
     public void IsPlaceholder_RealValue_False(string system, string value) =>
-        Assert.False(PlaceholderIdentifiers.IsPlaceholder(new Identifier(system, value)));
+        Assert.False(PlaceholderValues.IsPlaceholder(new Identifier(system, value)));
 
     [Fact]
     public void IsPlaceholder_DataAbsentReason_True()
@@ -46,7 +47,7 @@ public class PlaceholderIdentifiersTests
         var identifier = new Identifier { System = Ssn, ValueElement = new FhirString() };
         identifier.ValueElement.Extension.Add(new Extension("http://hl7.org/fhir/StructureDefinition/data-absent-reason", new Code("asked-declined")));
 
-        Assert.True(PlaceholderIdentifiers.IsPlaceholder(identifier));
+        Assert.True(PlaceholderValues.IsPlaceholder(identifier));
     }
 
     [Fact]
@@ -57,7 +58,7 @@ public class PlaceholderIdentifiersTests
             Identifier = [new Identifier(Ssn, "UNK"), new Identifier(Ssn, "212-45-6789"), new Identifier("urn:oid:1.2.3", "000000")],
         };
 
-        Assert.Equal(2, PlaceholderIdentifiers.RemoveFrom(patient));
+        Assert.Equal(2, PlaceholderValues.RemovePlaceholderIdentifiers(patient));
         Assert.Equal("212-45-6789", Assert.Single(patient.Identifier).Value);
     }
 
