@@ -20,7 +20,7 @@ namespace HealthRecord.Sdk.Aggregation;
 /// read sources → record graph (validate, resolve) → person assignment (link, stored persons, attribution)
 /// → per person: cluster and merge → Provenance and lineage → save.
 /// </summary>
-public sealed class EhrAggregator : IEhrAggregator, IPersonLinker
+public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAggregator
 {
     private readonly SourceReader _reader;
     private readonly IReadOnlyList<IValidator<Resource>> _validators;
@@ -168,6 +168,123 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker
         return new PersonLinkResult { Persons = persons, PatientLinks = link.Links, Sources = read.Sources, Issues = issues };
     }
 
+    /// <inheritdoc />
+    public async Task<PopulationResult> AggregatePopulationAsync(AggregationRequest request, Func<EhrAggregate, CancellationToken, ValueTask> onEhr, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(onEhr);
+        SourceReader.Validate(request);
+        using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.aggregate_population");
+        Log.AggregationStarted(_logger, request.Sources.Count);
+        var started = Stopwatch.GetTimestamp();
+        var progress = request.Progress;
+
+        // Pass 1: the Patients only, and which documents hold which Patients.
+        var documents = new System.Collections.Concurrent.ConcurrentQueue<PopulationPlan.DocumentPatients>();
+        var read = await _reader.ReadAsync(request.Sources, null, static r => r.ResourceType == "Patient", d =>
+        {
+            if (d.Error is null && d.Records.Count > 0)
+            {
+                documents.Enqueue(new PopulationPlan.DocumentPatients(d.SourceName, d.DocumentId,
+                    d.Records.Where(r => r.ResourceType == "Patient").Select(r => RecordKey.Of(r).ToString()).ToList()));
+            }
+        }, progress, cancellationToken).ConfigureAwait(false);
+        progress?.Report(new AggregationProgress("link", 0, 1) { Elapsed = Stopwatch.GetElapsedTime(started) });
+        var patients = RecordGraph.Build(read.Records, _validators);
+        var link = await _patientMatcher.LinkAsync(PersonAssignment.Candidates(patients), cancellationToken).ConfigureAwait(false);
+        var population = PersonAssignment.Persons(patients, link);
+        var ordered = documents.OrderBy(d => d.Source, StringComparer.Ordinal).ThenBy(d => d.DocumentId, StringComparer.Ordinal).ToList();
+        var parts = PopulationPlan.Parts(request.Sources, ordered, patients, population);
+        var totalPersons = population.Count;
+        progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = Stopwatch.GetElapsedTime(started) });
+
+        // Pass 2: part by part (in parallel), person by person; each EHR is handed over and let go.
+        var issues = read.Issues.ToList();
+        var overrides = await ClusterOverrides.LoadAsync(_mergeReview, [], issues, cancellationToken).ConfigureAwait(false);
+        var declared = request.Sources.Where(s => s.Patient is not null).ToDictionary(s => s.Name, s => s.Patient!, StringComparer.Ordinal);
+        var save = request.SaveToStore ?? _options.SaveToStore;
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        using var gate = new SemaphoreSlim(1, 1);
+        var unattributed = new System.Collections.Concurrent.ConcurrentBag<(LineageEntry Row, EhrIssue? Issue)>();
+        var rejectedBySource = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        int done = 0, merged = 0;
+        long recordsDone = 0;
+        progress?.Report(new AggregationProgress("merge", 0, totalPersons) { Elapsed = Stopwatch.GetElapsedTime(started) });
+        await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism), CancellationToken = cancellationToken }, async (part, ct) =>
+        {
+            var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct).ConfigureAwait(false);
+            var graph = RecordGraph.Build(input.Records, _validators);
+            var persons = PersonAssignment.Persons(graph, link);
+            PersonAssignment.Attribute(graph, persons, declared, totalPersons);
+            if (save)
+            {
+                await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, claimed, ct).ConfigureAwait(false);
+            }
+
+            for (var p = 0; p < persons.Count; p++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var ehr = _merger.Build(graph, persons[p], p, request.Policy, overrides, keepSourceRecords: true);
+                if (save)
+                {
+                    ehr = await _store.SaveAsync(ehr, ct).ConfigureAwait(false);
+                    Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
+                }
+
+                await gate.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await onEhr(ehr, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+
+                Interlocked.Add(ref merged, ehr.Lineage.Count(l => l.Action == LineageAction.Merged));
+                var records = Interlocked.Add(ref recordsDone, ehr.SourceRecords.Count);
+                var people = Interlocked.Increment(ref done);
+                progress?.Report(new AggregationProgress("merge", people, totalPersons, ehr.PersonId) { RecordsDone = records, Elapsed = Stopwatch.GetElapsedTime(started) });
+            }
+
+            foreach (var n in graph.Nodes)
+            {
+                if (n.Rejection is not null)
+                {
+                    rejectedBySource.AddOrUpdate(n.Record.SourceName, 1, (_, c) => c + 1);
+                }
+
+                if (n.Persons.Count == 0)
+                {
+                    unattributed.Add((new LineageEntry("", n.Record.SourceName, n.Record.SourceReference, null, LineageAction.Rejected, n.Rejection?.Reason ?? "Not attributable to any person."),
+                        n.Rejection is null ? null : new EhrIssue(IssueSeverity.Error, n.Rejection.Code, n.Record.SourceName, n.Record.Location, n.Rejection.Reason)));
+                }
+            }
+        }).ConfigureAwait(false);
+
+        var rows = unattributed.OrderBy(u => u.Row.SourceName, StringComparer.Ordinal).ThenBy(u => u.Row.SourceResource, StringComparer.Ordinal).ThenBy(u => u.Row.Reason, StringComparer.Ordinal).ToList();
+        issues.AddRange(rows.Where(u => u.Issue is not null).Select(u => u.Issue!));
+        var rejected = rejectedBySource.Values.Sum();
+        var recordsRead = read.Sources.Sum(s => (long)s.RecordsRead);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        HealthRecordTelemetry.RecordsRead.Add(recordsRead);
+        HealthRecordTelemetry.RecordsRejected.Add(rejected);
+        HealthRecordTelemetry.RecordsMerged.Add(merged);
+        HealthRecordTelemetry.AggregationDuration.Record(elapsed.TotalSeconds);
+        Log.AggregationFinished(_logger, (int)Math.Min(int.MaxValue, recordsRead), done, merged, rejected, (long)elapsed.TotalMilliseconds);
+        activity?.SetTag("healthrecord.persons", done);
+        return new PopulationResult
+        {
+            Persons = done,
+            RecordsRead = recordsRead,
+            Parts = parts.Count,
+            Sources = read.Sources.Select(s => s with { RecordsRejected = rejectedBySource.GetValueOrDefault(s.Name) }).ToList(),
+            Issues = issues,
+            Unattributed = rows.Select(u => u.Row).ToList(),
+            PatientLinks = link.Links,
+        };
+    }
+
     private async Task<AggregationResult> AggregateCoreAsync(SourceReadResult input, IMergePolicy? policy, bool? saveToStore,
         IReadOnlyList<IReadOnlyCollection<string>> keepApart, IProgress<AggregationProgress>? progress, Activity? activity, CancellationToken cancellationToken)
     {
@@ -188,7 +305,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker
         var save = saveToStore ?? _options.SaveToStore;
         if (save)
         {
-            await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, cancellationToken).ConfigureAwait(false);
+            await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, new HashSet<string>(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
         }
 
         // Stages 4 and 5, person by person.

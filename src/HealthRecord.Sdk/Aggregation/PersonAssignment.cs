@@ -43,20 +43,27 @@ internal static class PersonAssignment
     }
 
     /// <summary>A person already in the store keeps their id when they come back with more or fewer sources.</summary>
-    public static async System.Threading.Tasks.Task ContinueStoredPersonsAsync(List<PersonSlot> persons, RecordGraph graph, IEhrStore store, CancellationToken cancellationToken)
+    /// <param name="persons">The persons.</param>
+    /// <param name="graph">The record graph.</param>
+    /// <param name="store">The store.</param>
+    /// <param name="claimed">Stored ids already taken in this run (shared by the parts of a person-by-person run).</param>
+    /// <param name="cancellationToken">Cancels the look-ups.</param>
+    public static async System.Threading.Tasks.Task ContinueStoredPersonsAsync(List<PersonSlot> persons, RecordGraph graph, IEhrStore store, HashSet<string> claimed, CancellationToken cancellationToken)
     {
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var person in persons)
         {
             var keys = person.PatientNodes.Select(n => graph.Nodes[n].Key).ToList();
             var stored = await store.FindPersonAsync(keys, cancellationToken).ConfigureAwait(false);
-            if (stored is not null && claimed.Add(stored))
+            lock (claimed)
             {
-                person.PersonId = stored;
-            }
-            else
-            {
-                claimed.Add(person.PersonId);
+                if (stored is not null && claimed.Add(stored))
+                {
+                    person.PersonId = stored;
+                }
+                else
+                {
+                    claimed.Add(person.PersonId);
+                }
             }
         }
     }
@@ -65,8 +72,10 @@ internal static class PersonAssignment
     /// <param name="graph">The record graph.</param>
     /// <param name="persons">The persons, in their final order.</param>
     /// <param name="declaredPatients">Per source name, the person the host declared for it (<see cref="SourceRequest.Patient"/>).</param>
-    public static void Attribute(RecordGraph graph, List<PersonSlot> persons, IReadOnlyDictionary<string, string> declaredPatients)
+    /// <param name="populationPersons">Persons in the whole run when the graph holds a part of it (person by person); else <paramref name="persons"/>' count.</param>
+    public static void Attribute(RecordGraph graph, List<PersonSlot> persons, IReadOnlyDictionary<string, string> declaredPatients, int? populationPersons = null)
     {
+        var onlyOnePerson = persons.Count == 1 && (populationPersons ?? 1) == 1;
         var nodes = graph.Nodes;
         for (var p = 0; p < persons.Count; p++)
         {
@@ -138,7 +147,7 @@ internal static class PersonAssignment
 
         foreach (var node in nodes.Where(n => n.Persons.Count == 0))
         {
-            if (persons.Count == 1 && !strangers.Contains(node.Record.SourceName))
+            if (onlyOnePerson && !strangers.Contains(node.Record.SourceName))
             {
                 // With one person, everything read belongs to their record (but never what a source about an
                 // unknown patient sent: its records and the reference data that came with them stay out).
@@ -147,7 +156,7 @@ internal static class PersonAssignment
             else if (node.Rejection is null)
             {
                 node.Rejection = new SourceRejection(HealthRecordErrorCode.UnattributedRecord,
-                    persons.Count == 0
+                    persons.Count == 0 && (populationPersons ?? 0) == 0
                         ? "No Patient was read from any source, so the record belongs to no EHR."
                         : strangers.Contains(node.Record.SourceName)
                             ? $"Source '{node.Record.SourceName}' is about a patient that is not known here, and no record of a known person refers to it: it cannot be attributed."

@@ -37,18 +37,30 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
     /// <param name="keep">Which records to keep (all when <see langword="null"/>); a link-only run keeps the Patients.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The records, one summary per source (in request order) and the issues met.</returns>
-    public async Task<SourceReadResult> ReadAsync(AggregationRequest request, Func<SourceRecord, bool>? keep, CancellationToken cancellationToken)
+    public Task<SourceReadResult> ReadAsync(AggregationRequest request, Func<SourceRecord, bool>? keep, CancellationToken cancellationToken) =>
+        ReadAsync(request.Sources, null, keep, null, request.Progress, cancellationToken);
+
+    /// <summary>Reads sources, or only some documents of them.</summary>
+    /// <param name="sources">The sources.</param>
+    /// <param name="documents">Per source (same order), the documents to read; <see langword="null"/> reads whole sources.</param>
+    /// <param name="keep">Which records to keep (all when <see langword="null"/>).</param>
+    /// <param name="observe">Told about every document read (thread-safe callers only: sources are read in parallel).</param>
+    /// <param name="progress">Told about sources read.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The records, one summary per source (in request order) and the issues met.</returns>
+    public async Task<SourceReadResult> ReadAsync(IReadOnlyList<SourceRequest> sources, IReadOnlyList<IReadOnlySet<string>?>? documents, Func<SourceRecord, bool>? keep,
+        Action<SourceDocumentResult>? observe, IProgress<AggregationProgress>? progress, CancellationToken cancellationToken)
     {
-        var results = new (List<SourceRecord> Records, SourceSummary Summary, List<EhrIssue> Issues)[request.Sources.Count];
+        var results = new (List<SourceRecord> Records, SourceSummary Summary, List<EhrIssue> Issues)[sources.Count];
         var completed = 0;
-        request.Progress?.Report(new AggregationProgress("read", 0, request.Sources.Count));
+        progress?.Report(new AggregationProgress("read", 0, sources.Count));
         await Parallel.ForEachAsync(
-            Enumerable.Range(0, request.Sources.Count),
+            Enumerable.Range(0, sources.Count),
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelSources, CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                results[i] = await ReadSourceAsync(request.Sources[i], keep, ct).ConfigureAwait(false);
-                request.Progress?.Report(new AggregationProgress("read", Interlocked.Increment(ref completed), request.Sources.Count, request.Sources[i].Name));
+                results[i] = await ReadSourceAsync(sources[i], documents?[i], keep, observe, ct).ConfigureAwait(false);
+                progress?.Report(new AggregationProgress("read", Interlocked.Increment(ref completed), sources.Count, sources[i].Name));
             }).ConfigureAwait(false);
 
         return new SourceReadResult
@@ -59,14 +71,20 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
         };
     }
 
-    private async Task<(List<SourceRecord>, SourceSummary, List<EhrIssue>)> ReadSourceAsync(SourceRequest source, Func<SourceRecord, bool>? keep, CancellationToken cancellationToken)
+    private async Task<(List<SourceRecord>, SourceSummary, List<EhrIssue>)> ReadSourceAsync(SourceRequest source, IReadOnlySet<string>? documentIds, Func<SourceRecord, bool>? keep,
+        Action<SourceDocumentResult>? observe, CancellationToken cancellationToken)
     {
         using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.read_source");
         activity?.SetTag("healthrecord.source", source.Name);
         var records = new List<SourceRecord>();
         var issues = new List<EhrIssue>();
         var formats = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        int documents = 0, failed = 0, read = 0;
+        int documents = 0, failed = 0, recordsRead = 0;
+        if (documentIds is { Count: 0 })
+        {
+            return (records, new SourceSummary(source.Name, source.Location, 0, 0, 0, 0, formats) { Patient = source.Patient }, issues);
+        }
+
         var adapter = adapters.FirstOrDefault(a => a.CanRead(source));
         if (adapter is null)
         {
@@ -76,9 +94,11 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
 
         try
         {
-            await foreach (var document in adapter.ReadAsync(source, cancellationToken).ConfigureAwait(false))
+            var read = documentIds is null ? adapter.ReadAsync(source, cancellationToken) : adapter.ReadDocumentsAsync(source, documentIds, cancellationToken);
+            await foreach (var document in read.ConfigureAwait(false))
             {
                 documents++;
+                observe?.Invoke(document);
                 if (document.Error is { } error)
                 {
                     failed++;
@@ -92,16 +112,17 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
                     formats[format] = formats.GetValueOrDefault(format) + 1;
                 }
 
-                read += document.Records.Count;
+                recordsRead += document.Records.Count;
                 foreach (var r in document.Records)
                 {
                     if (keep is null || keep(r))
                     {
                         records.Add(r);
-                        if (r.Warnings.Count > 0)
-                        {
-                            issues.AddRange(r.Warnings.Select(w => new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidResource, source.Name, r.Location, w)));
-                        }
+                    }
+
+                    if (r.Warnings.Count > 0)
+                    {
+                        issues.AddRange(r.Warnings.Select(w => new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidResource, source.Name, r.Location, w)));
                     }
                 }
             }
@@ -112,7 +133,7 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
             issues.Add(new EhrIssue(IssueSeverity.Error, ex.Code, source.Name, ex.Location, ex.Reason));
         }
 
-        Log.SourceRead(logger, source.Name, read, documents);
-        return (records, new SourceSummary(source.Name, source.Location, documents, failed, read, 0, formats) { Patient = source.Patient }, issues);
+        Log.SourceRead(logger, source.Name, recordsRead, documents);
+        return (records, new SourceSummary(source.Name, source.Location, documents, failed, recordsRead, 0, formats) { Patient = source.Patient }, issues);
     }
 }

@@ -65,6 +65,7 @@ public static class HealthRecordServiceCollectionExtensions
             sp.GetService<Microsoft.Extensions.Logging.ILogger<EhrAggregator>>(), sp.GetService<IMergeReview>(), defaultMatcher: sp.GetRequiredService<ClinicalRecordMatcher>()));
         services.TryAddSingleton<IEhrAggregator>(sp => sp.GetRequiredService<EhrAggregator>());
         services.TryAddSingleton<IPersonLinker>(sp => sp.GetRequiredService<EhrAggregator>());
+        services.TryAddSingleton<IPopulationAggregator>(sp => sp.GetRequiredService<EhrAggregator>());
         services.AddConsentDefaults();
         return services;
     }
