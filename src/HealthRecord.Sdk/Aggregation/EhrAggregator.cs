@@ -149,6 +149,38 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         return await AggregateCoreAsync(request.Input, request.Policy, request.SaveToStore, request.KeepApart, request.Progress, activity, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Incremental update of one person: a source sent new or corrected records (a corrected lab, an entered-in-error
+    /// status, a replaced document). The update's documents replace the person's records read from the same source
+    /// document (records without a document replace the same source's record with the same <c>Type/id</c>), the other
+    /// sources' records are reused from <paramref name="previous"/>'s <see cref="EhrAggregate.SourceRecords"/>, and
+    /// only this person is aggregated again — nothing is re-read. The result equals a full aggregation of the person's
+    /// sources as they are after the update.
+    /// </summary>
+    /// <param name="previous">The person's last EHR, with its <see cref="EhrAggregate.SourceRecords"/> (as a store that keeps them returns it).</param>
+    /// <param name="update">The new or corrected records, as the source's adapter read them.</param>
+    /// <param name="request">Settings (policy, saving, declared persons), as for <see cref="AggregateRecordsAsync"/>.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The aggregation of the person's records after the update.</returns>
+    /// <exception cref="ArgumentException"><paramref name="previous"/> kept no source records.</exception>
+    public Task<AggregationResult> UpdatePersonAsync(EhrAggregate previous, IReadOnlyList<SourceRecord> update, AggregationRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(update);
+        if (previous.SourceRecords.Count == 0)
+        {
+            throw new ArgumentException("The EHR kept no source records (EhrAggregate.SourceRecords): aggregate the sources again instead.", nameof(previous));
+        }
+
+        var documents = update.Where(r => r.DocumentId is not null).Select(r => (r.SourceName, r.DocumentId!)).ToHashSet();
+        var loose = update.Where(r => r.DocumentId is null).Select(r => RecordKey.Of(r)).ToHashSet();
+        var records = previous.SourceRecords
+            .Where(r => !(r.DocumentId is not null && documents.Contains((r.SourceName, r.DocumentId))) && !loose.Contains(RecordKey.Of(r)))
+            .Concat(update)
+            .ToList();
+        return AggregateRecordsAsync(records, request, cancellationToken);
+    }
+
     /// <inheritdoc />
     public async Task<PersonLinkResult> LinkAsync(AggregationRequest request, CancellationToken cancellationToken = default)
     {
