@@ -221,14 +221,15 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
                     d.Records.Where(r => r.ResourceType == "Patient").Select(r => RecordKey.Of(r).ToString()).ToList()));
             }
         }, progress, cancellationToken).ConfigureAwait(false);
-        progress?.Report(new AggregationProgress("link", 0, 1) { Elapsed = Stopwatch.GetElapsedTime(started) });
+        var linkStarted = Stopwatch.GetTimestamp();
+        progress?.Report(new AggregationProgress("link", 0, 1));
         var patients = RecordGraph.Build(read.Records, _validators);
         var link = await _patientMatcher.LinkAsync(PersonAssignment.Candidates(patients), cancellationToken).ConfigureAwait(false);
         var population = PersonAssignment.Persons(patients, link);
         var ordered = documents.OrderBy(d => d.Source, StringComparer.Ordinal).ThenBy(d => d.DocumentId, StringComparer.Ordinal).ToList();
         var parts = PopulationPlan.Parts(request.Sources, ordered, patients, population);
         var totalPersons = population.Count;
-        progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = Stopwatch.GetElapsedTime(started) });
+        progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = Stopwatch.GetElapsedTime(linkStarted) });
 
         // Pass 2: part by part (in parallel), person by person; each EHR is handed over and let go.
         var issues = read.Issues.ToList();
@@ -241,7 +242,8 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var rejectedBySource = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         int done = 0, merged = 0;
         long recordsDone = 0;
-        progress?.Report(new AggregationProgress("merge", 0, totalPersons) { Elapsed = Stopwatch.GetElapsedTime(started) });
+        var mergeStarted = Stopwatch.GetTimestamp();
+        progress?.Report(new AggregationProgress("merge", 0, totalPersons));
         await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism), CancellationToken = cancellationToken }, async (part, ct) =>
         {
             var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct).ConfigureAwait(false);
@@ -276,7 +278,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
                 Interlocked.Add(ref merged, ehr.Lineage.Count(l => l.Action == LineageAction.Merged));
                 var records = Interlocked.Add(ref recordsDone, ehr.SourceRecords.Count);
                 var people = Interlocked.Increment(ref done);
-                progress?.Report(new AggregationProgress("merge", people, totalPersons, ehr.PersonId) { RecordsDone = records, Elapsed = Stopwatch.GetElapsedTime(started) });
+                progress?.Report(new AggregationProgress("merge", people, totalPersons, ehr.PersonId) { RecordsDone = records, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
             }
 
             foreach (var n in graph.Nodes)
@@ -343,15 +345,16 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         // Stages 4 and 5, person by person.
         var overrides = await ClusterOverrides.LoadAsync(_mergeReview, keepApart, issues, cancellationToken).ConfigureAwait(false);
         var ehrs = new List<EhrAggregate>(persons.Count);
+        var mergeStarted = Stopwatch.GetTimestamp();
         long recordsDone = 0;
         for (var p = 0; p < persons.Count; p++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            progress?.Report(new AggregationProgress("merge", p, persons.Count, persons[p].PersonId) { RecordsDone = recordsDone, Elapsed = Stopwatch.GetElapsedTime(started) });
+            progress?.Report(new AggregationProgress("merge", p, persons.Count, persons[p].PersonId) { RecordsDone = recordsDone, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
             var ehr = _merger.Build(graph, persons[p], p, policy, overrides, keepSourceRecords: true);
             if (save)
             {
-                progress?.Report(new AggregationProgress("save", p, persons.Count, persons[p].PersonId) { RecordsDone = recordsDone, Elapsed = Stopwatch.GetElapsedTime(started) });
+                progress?.Report(new AggregationProgress("save", p, persons.Count, persons[p].PersonId) { RecordsDone = recordsDone, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
                 ehr = await _store.SaveAsync(ehr, cancellationToken).ConfigureAwait(false);
                 Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
             }

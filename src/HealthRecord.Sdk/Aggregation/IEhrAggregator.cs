@@ -57,7 +57,7 @@ public sealed record AggregationProgress(string Stage, int Completed, int Total,
     /// <summary>Source records of the people done so far (in <c>merge</c> and <c>save</c>), for a records-per-second rate.</summary>
     public long RecordsDone { get; init; }
 
-    /// <summary>Time since the aggregation started.</summary>
+    /// <summary>Time since this stage began (so <see cref="RecordsPerSecond"/> and <see cref="EstimatedRemaining"/> are the stage's own pace).</summary>
     public TimeSpan Elapsed { get; init; }
 
     /// <summary>Source records per second over the people done so far; 0 before the first person.</summary>
