@@ -21,6 +21,10 @@ public sealed class HealthRecordOptions
     /// </value>
     public bool ValidateFhirElements { get; set; }
 
+    /// <summary>How many people a population run (<see cref="Aggregation.IPopulationAggregator"/>) aggregates at the same time; the EHRs do not depend on it.</summary>
+    /// <value>The default is the processor count; 1 aggregates one person after the other.</value>
+    public int MaxDegreeOfParallelism { get; set; } = Environment.ProcessorCount;
+
     /// <summary>How many sources are read at the same time.</summary>
     /// <value>The default is the processor count.</value>
     public int MaxParallelSources { get; set; } = Environment.ProcessorCount;

@@ -22,7 +22,8 @@ public class CrossFormatAggregationTests
             Sources =
             [
                 new SourceRequest("ccda", Corpus.PathOf("ccda/HL7-ccda-on-fhir/Myra_Jones_v2.xml")),
-                new SourceRequest("cerner", Corpus.PathOf("fhir-bundles/ccda-on-fhir-myra-jones/Cerner_Myra_Jones_v2_fhir_bundle.json")),
+                // Cerner's bundle names its patient (Patient/1) without including it: the host declares whose records they are (#17).
+                new SourceRequest("cerner", Corpus.PathOf("fhir-bundles/ccda-on-fhir-myra-jones/Cerner_Myra_Jones_v2_fhir_bundle.json")) { Patient = "urn:oid:1.3.6.1.4.1.22812.3.2009316.3|160920144139807" },
             ],
         });
 

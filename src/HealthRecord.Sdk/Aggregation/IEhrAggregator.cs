@@ -25,7 +25,7 @@ public interface IEhrAggregator
     /// the sources. The records are not changed.
     /// </summary>
     /// <param name="records">The records.</param>
-    /// <param name="request">Settings (policy, saving, progress); its <see cref="AggregationRequest.Sources"/> are ignored.</param>
+    /// <param name="request">Settings (policy, saving, progress); of its <see cref="AggregationRequest.Sources"/> only the declared persons (<see cref="SourceRequest.Patient"/>) are used.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>One EHR per person.</returns>
     Task<AggregationResult> AggregateRecordsAsync(IReadOnlyList<SourceRecord> records, AggregationRequest? request = null, CancellationToken cancellationToken = default);
@@ -49,10 +49,23 @@ public sealed class AggregationRequest
 
 /// <summary>Progress of an aggregation.</summary>
 /// <param name="Stage">The stage: <c>read</c>, <c>resolve</c>, <c>link</c>, <c>merge</c>, <c>save</c>.</param>
-/// <param name="Completed">Units done in this stage.</param>
-/// <param name="Total">Units in this stage.</param>
-/// <param name="Detail">What is being worked on (a source or document name).</param>
-public sealed record AggregationProgress(string Stage, int Completed, int Total, string? Detail = null);
+/// <param name="Completed">Units done in this stage (in <c>merge</c> and <c>save</c>: people done).</param>
+/// <param name="Total">Units in this stage (in <c>merge</c> and <c>save</c>: people).</param>
+/// <param name="Detail">What is being worked on (a source name or a person id; never patient data).</param>
+public sealed record AggregationProgress(string Stage, int Completed, int Total, string? Detail = null)
+{
+    /// <summary>Source records of the people done so far (in <c>merge</c> and <c>save</c>), for a records-per-second rate.</summary>
+    public long RecordsDone { get; init; }
+
+    /// <summary>Time since this stage began (so <see cref="RecordsPerSecond"/> and <see cref="EstimatedRemaining"/> are the stage's own pace).</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Source records per second over the people done so far; 0 before the first person.</summary>
+    public double RecordsPerSecond => Elapsed.TotalSeconds > 0 ? RecordsDone / Elapsed.TotalSeconds : 0;
+
+    /// <summary>The time left if the remaining units go at the pace of those done; <see langword="null"/> before the first one.</summary>
+    public TimeSpan? EstimatedRemaining => Completed > 0 && Total >= Completed ? Elapsed * ((double)(Total - Completed) / Completed) : null;
+}
 
 /// <summary>The outcome of an aggregation.</summary>
 public sealed class AggregationResult
@@ -87,4 +100,8 @@ public sealed class AggregationResult
 /// <param name="RecordsRead">Records read (rejected ones included).</param>
 /// <param name="RecordsRejected">Records rejected, by the reader or by validation.</param>
 /// <param name="Formats">Documents per detected format.</param>
-public sealed record SourceSummary(string Name, string Location, int Documents, int FailedDocuments, int RecordsRead, int RecordsRejected, IReadOnlyDictionary<string, int> Formats);
+public sealed record SourceSummary(string Name, string Location, int Documents, int FailedDocuments, int RecordsRead, int RecordsRejected, IReadOnlyDictionary<string, int> Formats)
+{
+    /// <summary>The person the host declared for the source (<see cref="SourceRequest.Patient"/>), kept so a re-aggregation attributes the same way.</summary>
+    public string? Patient { get; init; }
+}

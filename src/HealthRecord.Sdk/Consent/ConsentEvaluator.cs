@@ -13,7 +13,7 @@ namespace HealthRecord.Sdk.Consent;
 /// <see cref="ConsentOptions"/> says. Time comes from the injected <see cref="TimeProvider"/>.
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
-public sealed class ConsentEvaluator : IConsentEvaluator
+public sealed class ConsentEvaluator : IConsentEvaluator, IGraphConsentEvaluator
 {
     private const string ConsentScopeSystem = "http://terminology.hl7.org/CodeSystem/consentscope";
     private readonly ConsentOptions _options;
@@ -46,6 +46,9 @@ public sealed class ConsentEvaluator : IConsentEvaluator
     internal static ResourceGraph BuildGraph(Bundle ehr, AccessRequest request) =>
         new(ehr.Entry.Where(e => e.Resource is not null).Select(e => (e.Resource!, (string?)e.FullUrl))
             .Concat(request.Directory.Select(r => (r, (string?)null))));
+
+    ConsentEvaluation IGraphConsentEvaluator.Evaluate(Bundle ehr, ResourceGraph graph, IReadOnlyList<FhirConsent> consents, AccessRequest request, CancellationToken cancellationToken) =>
+        Evaluate(ehr, graph, consents, request, cancellationToken);
 
     internal ConsentEvaluation Evaluate(Bundle ehr, ResourceGraph graph, IReadOnlyList<FhirConsent> consents, AccessRequest request, CancellationToken cancellationToken)
     {

@@ -62,8 +62,8 @@ public sealed class EhrSharing : IEhrSharing
         var copyRequest = request with { Directory = [.. request.Directory.Select(r => (Resource)r.DeepCopy())] };
         var graph = ConsentEvaluator.BuildGraph(labelled, copyRequest);
         _labeling.LabelInPlace(graph);
-        var evaluation = _evaluator is ConsentEvaluator builtIn
-            ? builtIn.Evaluate(labelled, graph, request.Consents, copyRequest, cancellationToken)
+        var evaluation = _evaluator is IGraphConsentEvaluator graphAware
+            ? graphAware.Evaluate(labelled, graph, request.Consents, copyRequest, cancellationToken)
             : await _evaluator.EvaluateAsync(labelled, request.Consents, copyRequest, cancellationToken).ConfigureAwait(false);
         var decisions = evaluation.Decisions.GroupBy(d => d.Record, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var kept = new Disclosure(graph, decisions).Build(labelled.Entry.Where(e => e.Resource is not null).Select(e => (e.FullUrl, e.Resource!)));

@@ -23,3 +23,9 @@ public interface IConsentEvaluator
     /// <returns>The decision.</returns>
     AccessDecision DecideAccess(IReadOnlyList<Hl7.Fhir.Model.Consent> consents, AccessRequest request);
 }
+
+/// <summary>An evaluator that can reuse the resource graph the sharing pipeline already built and labelled (no second graph).</summary>
+internal interface IGraphConsentEvaluator
+{
+    ConsentEvaluation Evaluate(Bundle ehr, Security.ResourceGraph graph, IReadOnlyList<Hl7.Fhir.Model.Consent> consents, AccessRequest request, CancellationToken cancellationToken);
+}

@@ -53,15 +53,9 @@ public sealed record MergeOverride(MergeOverrideKind Kind, IReadOnlyList<string>
     /// <summary>Splits <c>source:Type/id</c> (a plain <c>Type/id</c>, no base URL or version).</summary>
     internal static bool TryParseKey(string key, out string source, out string type)
     {
-        source = type = "";
-        var colon = key.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !Fhir.ResourceReferences.TryParseTypeAndId(key[(colon + 1)..], out var t, out var id) || key.Length != colon + 1 + t.Length + 1 + id.Length)
-        {
-            return false;
-        }
-
-        (source, type) = (key[..colon], t);
-        return true;
+        var ok = Model.RecordKey.TryParse(key, out var parsed);
+        (source, type) = ok ? (parsed.Source, parsed.Type) : ("", "");
+        return ok;
     }
 }
 

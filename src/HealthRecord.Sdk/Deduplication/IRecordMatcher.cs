@@ -73,7 +73,7 @@ public sealed class MatchCandidate
     public string Fingerprint => _fingerprint ??= _fingerprintOf(Resource);
 
     /// <summary><c>source:Type/id</c>, the key split requests use.</summary>
-    public string Key => $"{SourceName}:{SourceReference}";
+    public string Key => Model.RecordKey.Format(SourceName, SourceReference);
 
     /// <summary>Features a matcher computed for this candidate (computed once, reused in every comparison).</summary>
     internal object? Features { get; set; }

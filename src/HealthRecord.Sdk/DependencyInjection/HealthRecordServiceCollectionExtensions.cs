@@ -55,12 +55,19 @@ public static class HealthRecordServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, NdjsonExporter>());
         services.TryAddSingleton<HealthRecord.Sdk.Export.Ips.IIpsDocumentBuilder>(sp => new HealthRecord.Sdk.Export.Ips.IpsDocumentBuilder(sp.GetRequiredService<HealthRecord.Sdk.Consent.IEhrSharing>(), sp.GetRequiredService<HealthRecord.Sdk.Security.SecurityLabeling>(), sp.GetService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IEhrExporter, HealthRecord.Sdk.Export.Ips.IpsExporter>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecordMatcher, ClinicalRecordMatcher>());
+        services.TryAddSingleton(sp => new ClinicalRecordMatcher(sp.GetRequiredService<IOptions<DeduplicationOptions>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRecordMatcher, ClinicalRecordMatcher>(sp => sp.GetRequiredService<ClinicalRecordMatcher>()));
         services.TryAddSingleton<ILinkReview, InMemoryLinkReview>();
         services.TryAddSingleton<IMergeReview, InMemoryMergeReview>();
         services.TryAddSingleton<IPatientMatcher, ProbabilisticPatientMatcher>();
         services.TryAddSingleton<IEhrStore>(sp => new InMemoryEhrStore(sp.GetService<TimeProvider>()));
-        services.TryAddSingleton<IEhrAggregator, EhrAggregator>();
+        services.TryAddSingleton(sp => new EhrAggregator(
+            sp.GetServices<IEmrSourceAdapter>(), sp.GetServices<IValidator<Resource>>(), sp.GetRequiredService<IPatientMatcher>(), sp.GetServices<IRecordMatcher>(),
+            sp.GetRequiredService<IEhrStore>(), sp.GetRequiredService<IOptions<HealthRecordOptions>>(), sp.GetRequiredService<IOptions<MergeOptions>>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<EhrAggregator>>(), sp.GetService<IMergeReview>(), defaultMatcher: sp.GetRequiredService<ClinicalRecordMatcher>()));
+        services.TryAddSingleton<IEhrAggregator>(sp => sp.GetRequiredService<EhrAggregator>());
+        services.TryAddSingleton<IPersonLinker>(sp => sp.GetRequiredService<EhrAggregator>());
+        services.TryAddSingleton<IPopulationAggregator>(sp => sp.GetRequiredService<EhrAggregator>());
         services.AddConsentDefaults();
         return services;
     }

@@ -22,6 +22,21 @@ public static class LineageCsv
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(writer);
         await writer.WriteAsync(Header + "\n").ConfigureAwait(false);
+        await AppendAsync(rows, writer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the rows without the header, ordered by person, source and source resource: a population run writes
+    /// each person's rows as the person is done, and joins the parts in person order after one header.
+    /// </summary>
+    /// <param name="rows">The rows.</param>
+    /// <param name="writer">Where to write.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when written.</returns>
+    public static async Task AppendAsync(IEnumerable<LineageEntry> rows, TextWriter writer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(writer);
         var sb = new StringBuilder();
         foreach (var row in rows.OrderBy(r => r.PersonId, StringComparer.Ordinal).ThenBy(r => r.SourceName, StringComparer.Ordinal).ThenBy(r => r.SourceResource, StringComparer.Ordinal))
         {

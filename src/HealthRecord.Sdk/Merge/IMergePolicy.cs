@@ -40,7 +40,7 @@ public sealed record MergeMember(string SourceName, string SourceReference, Reso
     public DateTimeOffset? ClinicalDate => Fhir.ClinicalDates.Of(Resource);
 
     /// <summary><c>source:Type/id</c>.</summary>
-    public string Key => $"{SourceName}:{SourceReference}";
+    public string Key => Model.RecordKey.Format(SourceName, SourceReference);
 }
 
 /// <summary>The outcome of a merge.</summary>

@@ -19,5 +19,5 @@ public sealed record EhrRecord(Resource Resource, IReadOnlyList<SourceRecordRef>
 public sealed record SourceRecordRef(string SourceName, string SourceResource, string Location)
 {
     /// <inheritdoc />
-    public override string ToString() => $"{SourceName}:{SourceResource}";
+    public override string ToString() => RecordKey.Format(SourceName, SourceResource);
 }

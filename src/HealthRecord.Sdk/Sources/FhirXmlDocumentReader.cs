@@ -15,7 +15,7 @@ namespace HealthRecord.Sdk.Sources;
 /// The XML is parsed with DTD processing prohibited and no external resolution, under the document size
 /// limit, so entity expansion and external entities never happen. Thread-safe.
 /// </remarks>
-public sealed class FhirXmlDocumentReader : ISourceDocumentReader
+internal sealed class FhirXmlDocumentReader : ISourceDocumentReader
 {
     /// <summary>The format name.</summary>
     public const string FormatName = "fhir-xml";

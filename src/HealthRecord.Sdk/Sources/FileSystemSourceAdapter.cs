@@ -61,6 +61,38 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
         throw new SourceReadException(HealthRecordErrorCode.SourceNotFound, request.Name, path, "No file or folder exists at this path.");
     }
 
+    /// <inheritdoc />
+    public IAsyncEnumerable<SourceDocumentResult> ReadDocumentsAsync(SourceRequest request, IReadOnlySet<string> documentIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(documentIds);
+        var path = request.Location;
+        if (Directory.Exists(path) && !File.Exists(path))
+        {
+            // Only the named files are opened, under the same document ids as a whole-folder read gives them.
+            var root = Path.GetFullPath(path);
+            var files = documentIds.Order(StringComparer.Ordinal)
+                .Select(id => Path.Combine(root, id.Replace('/', Path.DirectorySeparatorChar)))
+                .Where(f => Path.GetFullPath(f).StartsWith(root, StringComparison.Ordinal) && File.Exists(f))
+                .Order(StringComparer.Ordinal)
+                .ToArray();
+            return ReadFilesAsync(request, files, root, single: false, cancellationToken);
+        }
+
+        return ReadSelectedAsync(request, documentIds, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<SourceDocumentResult> ReadSelectedAsync(SourceRequest request, IReadOnlySet<string> documentIds, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var document in ReadAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            if (documentIds.Contains(document.DocumentId))
+            {
+                yield return document;
+            }
+        }
+    }
+
     private async IAsyncEnumerable<SourceDocumentResult> ReadFilesAsync(SourceRequest request, string[] files, string root, bool single, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var file in files)

@@ -19,6 +19,28 @@ public interface IEmrSourceAdapter
     /// <returns>The source's documents, each with its records, as they are read.</returns>
     /// <exception cref="Errors.SourceReadException">The source as a whole cannot be read (e.g. missing path).</exception>
     IAsyncEnumerable<SourceDocumentResult> ReadAsync(SourceRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads only some documents of the source, named by the <see cref="SourceDocumentResult.DocumentId"/> an earlier
+    /// <see cref="ReadAsync"/> gave them, with the same records as that read (a population run reads each person's
+    /// documents again, person by person). The default reads the whole source and keeps those documents; adapters
+    /// that can open one document alone override it.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="documentIds">The documents to read.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>Those documents, as <see cref="ReadAsync"/> reads them.</returns>
+    async IAsyncEnumerable<SourceDocumentResult> ReadDocumentsAsync(SourceRequest request, IReadOnlySet<string> documentIds, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(documentIds);
+        await foreach (var document in ReadAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            if (documentIds.Contains(document.DocumentId))
+            {
+                yield return document;
+            }
+        }
+    }
 }
 
 /// <summary>The outcome of reading one document: its records, or the error that stopped it.</summary>

@@ -89,7 +89,7 @@ public sealed class SourceRecord
     };
 
     /// <inheritdoc />
-    public override string ToString() => $"{SourceName}:{SourceReference}";
+    public override string ToString() => Model.RecordKey.Format(SourceName, SourceReference);
 }
 
 /// <summary>Why a record was rejected.</summary>

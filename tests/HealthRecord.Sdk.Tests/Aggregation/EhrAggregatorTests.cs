@@ -235,31 +235,129 @@ public class EhrAggregatorTests
         Assert.Contains("does not resolve to a Patient", row.Reason, StringComparison.Ordinal);
     }
 
+    // #17: a source that names a patient without including one is never attached to the only person of the run.
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(2, true)]
-    public async Task AggregateAsync_SourceWithoutItsPatient_JoinsTheOnlyPersonElseIsRejected(int persons, bool rejected)
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task AggregateAsync_SourceWithoutItsPatientAndNoDeclaration_StaysUnattributed(int persons)
     {
         using var tmp = TestHost.TempFolder();
-        var records = tmp.Write("records.ndjson",
-            "{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{\"reference\":\"Patient/1\"},\"code\":{\"text\":\"Asthma\"}}\n");
-        var sources = new List<(string, string)> { ("server", records), TestHost.SampleSources[0] };
+        var sources = new List<SourceRequest> { new("server", StrangerRecords(tmp)), new(TestHost.SampleSources[0].Name, TestHost.SampleSources[0].Path) };
         if (persons == 2)
         {
-            sources.Add(("other", tmp.Write("other.json", "{\"resourceType\":\"Patient\",\"id\":\"x\",\"name\":[{\"family\":\"Zzyzx\",\"given\":[\"Quentin\"]}],\"birthDate\":\"2001-02-03\",\"gender\":\"male\"}")));
+            sources.Add(new("other", tmp.Write("other.json", "{\"resourceType\":\"Patient\",\"id\":\"x\",\"name\":[{\"family\":\"Zzyzx\",\"given\":[\"Quentin\"]}],\"birthDate\":\"2001-02-03\",\"gender\":\"male\"}")));
         }
 
-        var result = await TestHost.AggregateAsync(sources);
+        var result = await AggregateAsync(sources);
 
         Assert.Equal(persons, result.Ehrs.Count);
-        var row = Assert.Single(result.Lineage, l => l.SourceResource == "Condition/c1");
-        Assert.Equal(rejected ? LineageAction.Rejected : LineageAction.Kept, row.Action);
-        if (!rejected)
+        Assert.All(result.Ehrs, e => Assert.DoesNotContain("server", e.Sources));
+        Assert.All(result.Ehrs, e => Assert.DoesNotContain(e.Lineage, l => l.SourceName == "server"));
+        var condition = Assert.Single(result.Unattributed, l => l.SourceResource == "Condition/c1");
+        Assert.Equal(LineageAction.Rejected, condition.Action);
+        Assert.Equal("", condition.PersonId);
+        Assert.Contains("did not declare the source's person", condition.Reason, StringComparison.Ordinal);
+        // The reference data that came with the stranger's records stays out too.
+        Assert.Contains(result.Unattributed, l => l.SourceResource == "Practitioner/dr");
+    }
+
+    [Theory]
+    [InlineData("valley-primary-care:Patient/eba03315-2043-442b-80a8-a4d8d265ac99")]
+    [InlineData("urn:oid:2.16.840.1.113883.3.7001.2|VPC-EBA03315")]
+    public async Task AggregateAsync_SourceWithDeclaredPerson_JoinsThatPerson(string declaration)
+    {
+        using var tmp = TestHost.TempFolder();
+        var other = tmp.Write("other.json", "{\"resourceType\":\"Patient\",\"id\":\"x\",\"name\":[{\"family\":\"Zzyzx\",\"given\":[\"Quentin\"]}],\"birthDate\":\"2001-02-03\",\"gender\":\"male\"}");
+        var result = await AggregateAsync(
+        [
+            new("server", StrangerRecords(tmp)) { Patient = declaration },
+            new(TestHost.SampleSources[0].Name, TestHost.SampleSources[0].Path),
+            new("other", other),
+        ]);
+
+        Assert.Equal(2, result.Ehrs.Count);
+        var ehr = Assert.Single(result.Ehrs, e => e.Sources.Contains("server"));
+        Assert.Contains(ehr.LinkedPatients, p => p.SourceName == "valley-primary-care");
+        var row = Assert.Single(ehr.Lineage, l => l.SourceResource == "Condition/c1");
+        Assert.NotEqual(LineageAction.Rejected, row.Action);
+        var condition = (Condition)ehr.Records.Single(r => r.Reference == row.EhrResource).Resource;
+        Assert.Equal(EhrIds.FullUrl(ehr.PersonId), condition.Subject!.Reference);
+        Assert.Contains(ehr.Lineage, l => l.SourceResource == "Practitioner/dr" && l.Action != LineageAction.Rejected);
+        Assert.DoesNotContain(result.Unattributed, l => l.SourceName == "server");
+        Assert.Contains(result.Issues, i => i.SourceName == "server" && i.Message.Contains("the person the host declared", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("valley-primary-care:Patient/nobody", "matches no Patient")]
+    [InlineData("valley-primary-care:Condition/x", "is not a Patient record key")]
+    [InlineData("just-a-name", "neither a Patient record key")]
+    public async Task AggregateAsync_SourceWithDeclarationThatFindsNoOne_StaysUnattributed(string declaration, string reason)
+    {
+        using var tmp = TestHost.TempFolder();
+        var result = await AggregateAsync(
+        [
+            new("server", StrangerRecords(tmp)) { Patient = declaration },
+            new(TestHost.SampleSources[0].Name, TestHost.SampleSources[0].Path),
+        ]);
+
+        var ehr = Assert.Single(result.Ehrs);
+        Assert.DoesNotContain("server", ehr.Sources);
+        var row = Assert.Single(result.Unattributed, l => l.SourceResource == "Condition/c1");
+        Assert.Contains(reason, row.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AggregateAsync_DeclarationMatchingSeveralPersons_StaysUnattributed()
+    {
+        using var tmp = TestHost.TempFolder();
+        var twin = tmp.Write("twin.json", "{\"resourceType\":\"Patient\",\"id\":\"t\",\"identifier\":[{\"system\":\"urn:oid:2.16.840.1.113883.3.7001.2\",\"value\":\"VPC-EBA03315\"}],\"name\":[{\"family\":\"Zzyzx\",\"given\":[\"Quentin\"]}],\"birthDate\":\"2001-02-03\",\"gender\":\"male\"}");
+        var result = await AggregateAsync(
+        [
+            new("server", StrangerRecords(tmp)) { Patient = "urn:oid:2.16.840.1.113883.3.7001.2|VPC-EBA03315" },
+            new(TestHost.SampleSources[0].Name, TestHost.SampleSources[0].Path),
+            new("twin", twin),
+        ]);
+
+        if (result.Ehrs.Count > 1)
         {
-            var condition = (Condition)result.Ehrs[0].Records.Single(r => r.Reference == row.EhrResource).Resource;
-            Assert.Equal(EhrIds.FullUrl(result.Ehrs[0].PersonId), condition.Subject!.Reference);
-            Assert.Contains(result.Issues, i => i.SourceName == "server" && i.Message.Contains("without including that Patient", StringComparison.Ordinal));
+            var row = Assert.Single(result.Unattributed, l => l.SourceResource == "Condition/c1");
+            Assert.Contains("several persons", row.Reason, StringComparison.Ordinal);
         }
+        else
+        {
+            // The linker joined the two Patients (same identifier): then the declaration finds one person.
+            Assert.Contains("server", result.Ehrs[0].Sources);
+        }
+    }
+
+    [Fact]
+    public async Task ReaggregateAsync_KeepsTheDeclaredPerson()
+    {
+        using var tmp = TestHost.TempFolder();
+        using var sp = TestHost.Create(hr => hr.Configure(o => o.SaveToStore = false));
+        var aggregator = (EhrAggregator)sp.GetRequiredService<IEhrAggregator>();
+        var read = await aggregator.ReadAsync(new AggregationRequest
+        {
+            Sources =
+            [
+                new("server", StrangerRecords(tmp)) { Patient = "valley-primary-care:Patient/eba03315-2043-442b-80a8-a4d8d265ac99" },
+                new(TestHost.SampleSources[0].Name, TestHost.SampleSources[0].Path),
+            ],
+        });
+
+        var result = await aggregator.ReaggregateAsync(new ReaggregationRequest { Input = read });
+
+        Assert.Contains("server", Assert.Single(result.Ehrs).Sources);
+    }
+
+    private static string StrangerRecords(TempFolder tmp) => tmp.Write("records.ndjson",
+        "{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{\"reference\":\"Patient/1\"},\"code\":{\"text\":\"Asthma\"},\"asserter\":{\"reference\":\"Practitioner/dr\"}}\n"
+        + "{\"resourceType\":\"Practitioner\",\"id\":\"dr\",\"name\":[{\"family\":\"Who\"}]}\n");
+
+    private static async Task<AggregationResult> AggregateAsync(IReadOnlyList<SourceRequest> sources)
+    {
+        using var sp = TestHost.Create(hr => hr.Configure(o => o.SaveToStore = false));
+        return await sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = sources });
     }
 
     [Fact]

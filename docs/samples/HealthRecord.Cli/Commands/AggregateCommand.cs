@@ -46,29 +46,32 @@ public sealed class AggregateCommand(IAnsiConsole console) : AsyncCommand<Aggreg
         var priority = settings.Priority?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         await using var services = SdkHost.Build(settings.Store, priority, settings.Policy, settings.Verbose);
         var runner = new AggregationRunner(console);
-        var result = await runner.RunAsync(services.GetRequiredService<IEhrAggregator>(), settings.ParsedSources(), cancellationToken);
-        runner.PrintSummary(result);
+
+        // Person by person: identities are linked first, then each person is aggregated, written and let go.
+        var (result, shown, tally) = await runner.RunPopulationAsync(services.GetRequiredService<IPopulationAggregator>(), settings.ParsedSources(), settings.Out, settings.Lineage, cancellationToken);
+        runner.PrintSummary(result, shown, tally);
         console.WriteLine();
-        if (settings.Out is not null && result.Ehrs.Count > 0)
+        foreach (var path in tally.Written.Take(10))
         {
-            foreach (var path in await AggregationRunner.WriteEhrsAsync(result, settings.Out, cancellationToken))
-            {
-                console.MarkupLineInterpolated($"EHR written to [green]{path}[/]");
-            }
+            console.MarkupLineInterpolated($"EHR written to [green]{path}[/]");
+        }
+
+        if (tally.Written.Count > 10)
+        {
+            console.MarkupLineInterpolated($"… and {tally.Written.Count - 10} more EHRs written to [green]{settings.Out}[/]");
         }
 
         if (settings.Lineage is not null)
         {
-            await AggregationRunner.WriteLineageAsync(result, settings.Lineage, cancellationToken);
             console.MarkupLineInterpolated($"Lineage written to [green]{settings.Lineage}[/]");
         }
 
-        if (settings.Store is not null && result.Ehrs.Count > 0)
+        if (settings.Store is not null && result.Persons > 0)
         {
             console.MarkupLineInterpolated($"Saved to [green]{settings.Store}[/]");
         }
 
-        if (result.Ehrs.Count == 0)
+        if (result.Persons == 0)
         {
             console.MarkupLine("[red]No EHR could be built: no usable Patient was read from any source.[/]");
             return CliApp.Failure;

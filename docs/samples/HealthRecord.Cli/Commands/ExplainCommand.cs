@@ -41,60 +41,41 @@ public sealed class ExplainCommand(IAnsiConsole console) : AsyncCommand<ExplainC
             throw new CliUsageException($"The EHR has no record {settings.Record}.");
         }
 
-        var explanation = EhrExplanation.For(bundle, resource);
-        console.MarkupLineInterpolated($"[bold]{settings.Record}[/] {explanation.Summary}");
-        if (explanation.Provenance is null)
+        var provenance = EhrProvenance.Find(bundle, resource);
+        console.MarkupLineInterpolated($"[bold]{settings.Record}[/] {Summary(resource)}");
+        if (provenance is null)
         {
             console.MarkupLine("[yellow]No Provenance targets this record: its origin is unknown.[/]");
             return CliApp.Failure;
         }
 
-        console.MarkupLineInterpolated($"Built by: {explanation.Activity}");
-        console.MarkupLineInterpolated($"Policy:   {explanation.Policy}");
+        console.MarkupLineInterpolated($"Built by: {provenance.Activity}");
+        console.MarkupLineInterpolated($"Policy:   {provenance.Policy}");
         var table = new Table().Title("Source records").AddColumns("source", "record as the source named it");
-        foreach (var (source, reference) in explanation.Sources)
+        foreach (var source in provenance.Sources)
         {
-            table.AddRow(Markup.Escape(source), Markup.Escape(reference));
+            table.AddRow(Markup.Escape(source.Source), Markup.Escape(source.Reference));
         }
 
         console.Write(table);
-        foreach (var conflict in explanation.Conflicts)
+        foreach (var conflict in provenance.Conflicts)
         {
             console.MarkupLineInterpolated($"[yellow]Conflict[/] {conflict}");
         }
 
-        if (explanation.Conflicts.Count == 0)
+        if (provenance.Conflicts.Count == 0)
         {
             console.MarkupLine("No conflicts between the sources.");
         }
 
         return CliApp.Success;
     }
-}
 
-/// <summary>What an EHR bundle says about one record's origin.</summary>
-internal sealed record EhrExplanation(string Summary, Provenance? Provenance, string Activity, string Policy, IReadOnlyList<(string Source, string Reference)> Sources, IReadOnlyList<string> Conflicts)
-{
-    public static EhrExplanation For(Bundle bundle, Resource resource)
+    private static string Summary(Resource resource) => resource switch
     {
-        var target = EhrIds.FullUrl(resource.Id!);
-        var provenance = bundle.Entry.Select(e => e.Resource).OfType<Provenance>().FirstOrDefault(p => p.Target.Any(t => t.Reference == target));
-        var summary = resource switch
-        {
-            Patient p => $"{p.DisplayName()}, born {p.BirthDate}",
-            _ when resource.TryGetValue("code", out var c) && c is CodeableConcept cc => Sdk.Merge.ConflictDetector.Display(cc),
-            _ when resource.TryGetValue("vaccineCode", out var v) && v is CodeableConcept vc => Sdk.Merge.ConflictDetector.Display(vc),
-            _ => "",
-        };
-        if (provenance is null)
-        {
-            return new EhrExplanation(summary, null, "", "", [], []);
-        }
-
-        var sources = provenance.Entity
-            .Select(e => e.What?.Identifier is { } id ? (id.System?.Replace(EhrIds.SourceSystemPrefix, "", StringComparison.Ordinal) ?? "", id.Value ?? "") : ("?", e.What?.Display ?? "?"))
-            .ToList();
-        var conflicts = provenance.GetExtensions(EhrProvenanceExtensions.ConflictUrl).Select(x => (x.Value as FhirString)?.Value ?? "").ToList();
-        return new EhrExplanation(summary, provenance, provenance.Activity?.Text ?? "", string.Join(", ", provenance.Policy), sources, conflicts);
-    }
+        Patient p => $"{p.DisplayName()}, born {p.BirthDate}",
+        _ when resource.TryGetValue("code", out var c) && c is CodeableConcept cc => Sdk.Merge.ConflictDetector.Display(cc),
+        _ when resource.TryGetValue("vaccineCode", out var v) && v is CodeableConcept vc => Sdk.Merge.ConflictDetector.Display(vc),
+        _ => "",
+    };
 }

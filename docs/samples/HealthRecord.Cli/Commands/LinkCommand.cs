@@ -4,6 +4,7 @@ using HealthRecord.Cli.Infrastructure;
 using HealthRecord.Sdk.Aggregation;
 using HealthRecord.Sdk.Export;
 using HealthRecord.Sdk.Identity;
+using HealthRecord.Sdk.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -31,8 +32,9 @@ public sealed class LinkCommand(IAnsiConsole console) : AsyncCommand<LinkCommand
     {
         ArgumentNullException.ThrowIfNull(settings);
         await using var services = SdkHost.Build(store: null, verbose: settings.Verbose);
-        var aggregator = services.GetRequiredService<IEhrAggregator>();
-        var result = await aggregator.AggregateAsync(new AggregationRequest { Sources = settings.ParsedSources(), SaveToStore = false }, cancellationToken);
+        // Identity linking only: the Patient records are linked, no clinical record is aggregated.
+        var linker = services.GetRequiredService<IPersonLinker>();
+        var result = await linker.LinkAsync(new AggregationRequest { Sources = settings.ParsedSources() }, cancellationToken);
         CliFiles.EnsureParent(settings.Out);
 
         await using (var writer = new StreamWriter(settings.Out, append: false, new System.Text.UTF8Encoding(false)))
@@ -48,15 +50,11 @@ public sealed class LinkCommand(IAnsiConsole console) : AsyncCommand<LinkCommand
             }
         }
 
-        console.MarkupLineInterpolated($"{result.Ehrs.Count} persons among {result.Ehrs.Sum(e => e.LinkedPatients.Count)} source patients; {result.PatientLinks.Count(l => l.Decision == LinkDecision.Match)} matched pairs, {result.PatientLinks.Count(l => l.Decision == LinkDecision.Possible)} possible.");
+        console.MarkupLineInterpolated($"{result.Persons.Count} persons among {result.Persons.Sum(p => p.Patients.Count)} source patients; {result.PatientLinks.Count(l => l.Decision == LinkDecision.Match)} matched pairs, {result.PatientLinks.Count(l => l.Decision == LinkDecision.Possible)} possible.");
         console.MarkupLineInterpolated($"Links written to [green]{settings.Out}[/]");
         return CliApp.Success;
     }
 
-    // Candidate keys are "source:Patient/id"; the contract's columns name the Patient as the source did.
-    private static string PatientRef(string key)
-    {
-        var colon = key.IndexOf(':', StringComparison.Ordinal);
-        return colon < 0 ? key : key[(colon + 1)..];
-    }
+    // Candidate keys are record keys (source:Patient/id); the contract's columns name the Patient as the source did.
+    private static string PatientRef(string key) => RecordKey.TryParse(key, out var parsed) ? parsed.Reference : key;
 }

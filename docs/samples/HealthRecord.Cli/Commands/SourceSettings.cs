@@ -8,9 +8,10 @@ namespace HealthRecord.Cli.Commands;
 /// <summary>Settings shared by commands that read sources.</summary>
 public class SourceSettings : CommandSettings
 {
-    /// <summary>The sources, NAME=PATH (file or folder).</summary>
+    /// <summary>The sources, NAME=PATH (file or folder), optionally NAME=PATH;patient=REF.</summary>
     [CommandOption("--source <NAME=PATH>")]
-    [Description("A source: NAME=PATH, where PATH is a file or a folder (format detected from content), or a FHIR R4 server: NAME=https://host/fhir?patient=ID, NAME=https://host/fhir/$export, …/Patient/$export, …/Group/ID/$export (auth from HEALTHRECORD_FHIR_* variables, see docs/adapters/fhir-server.md). Repeat for each EMR.")]
+    [Description("A source: NAME=PATH, where PATH is a file or a folder (format detected from content), or a FHIR R4 server: NAME=https://host/fhir?patient=ID, NAME=https://host/fhir/$export, …/Patient/$export, …/Group/ID/$export (auth from HEALTHRECORD_FHIR_* variables, see docs/adapters/fhir-server.md). Repeat for each EMR. "
+        + "Append ;patient=REF (REF = source:Patient/id or system|value) to declare the person of a source that names its patient without including the Patient.")]
     public string[] Sources { get; set; } = [];
 
     /// <summary>Logs at debug level.</summary>

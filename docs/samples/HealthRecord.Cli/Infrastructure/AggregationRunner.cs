@@ -57,6 +57,238 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         return result!;
     }
 
+    /// <summary>
+    /// Aggregates a population person by person (<see cref="IPopulationAggregator"/>): each EHR is written (to
+    /// <paramref name="outPath"/> when there is one person, else to <c>outPath/&lt;person&gt;.json</c>), its lineage
+    /// rows put aside in person order, and then let go; progress shows people done, records/s and the time left.
+    /// </summary>
+    /// <returns>The run's outcome and the few EHRs kept to print (at most <see cref="ShownPersons"/>).</returns>
+    public async Task<(PopulationResult Result, IReadOnlyList<EhrAggregate> Shown, PopulationTally Tally)> RunPopulationAsync(IPopulationAggregator aggregator, IReadOnlyList<SourceRequest> sources,
+        string? outPath, string? lineagePath, CancellationToken cancellationToken)
+    {
+        var shown = new List<EhrAggregate>();
+        var tally = new PopulationTally();
+        var exporter = new FhirBundleExporter();
+        EhrAggregate? first = null;
+        var folderMode = outPath is not null && Directory.Exists(outPath);
+        var lineageParts = lineagePath is null ? null : Directory.CreateTempSubdirectory("healthrecord-lineage-");
+        try
+        {
+            async ValueTask WriteToFolderAsync(EhrAggregate ehr, CancellationToken ct)
+            {
+                Directory.CreateDirectory(outPath!);
+                var path = Path.Combine(outPath!, ehr.PersonId + ".json");
+                await using var stream = File.Create(path);
+                await exporter.ExportAsync(ehr, stream, ct);
+                tally.Written.Add(path);
+            }
+
+            async ValueTask OnEhrAsync(EhrAggregate ehr, CancellationToken ct)
+            {
+                tally.Add(ehr);
+                if (shown.Count < ShownPersons)
+                {
+                    shown.Add(ehr);
+                }
+
+                if (outPath is not null)
+                {
+                    if (!folderMode && first is null)
+                    {
+                        first = ehr;
+                    }
+                    else
+                    {
+                        if (!folderMode)
+                        {
+                            folderMode = true;
+                            await WriteToFolderAsync(first!, ct);
+                            first = null;
+                        }
+
+                        await WriteToFolderAsync(ehr, ct);
+                    }
+                }
+
+                if (lineageParts is not null)
+                {
+                    await using var writer = new StreamWriter(Path.Combine(lineageParts.FullName, ehr.PersonId + ".csv"), append: false, new System.Text.UTF8Encoding(false));
+                    await LineageCsv.AppendAsync(ehr.Lineage, writer, ct);
+                }
+            }
+
+            PopulationResult result;
+            if (console.Profile.Capabilities.Interactive)
+            {
+                PopulationResult? r = null;
+                await console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .StartAsync(async ctx =>
+                    {
+                        var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                        var progress = new SyncProgress<AggregationProgress>(p =>
+                        {
+                            if (!tasks.TryGetValue(p.Stage, out var task))
+                            {
+                                task = ctx.AddTask(StageName(p.Stage), maxValue: Math.Max(1, p.Total));
+                                tasks[p.Stage] = task;
+                            }
+
+                            task.MaxValue = Math.Max(1, p.Total);
+                            task.Value = p.Completed;
+                            if (p.Stage == "merge")
+                            {
+                                task.Description = $"{StageName(p.Stage)}: {p.Completed}/{p.Total} people, {p.RecordsPerSecond:0} records/s";
+                            }
+                        });
+                        r = await aggregator.AggregatePopulationAsync(new AggregationRequest { Sources = sources, Progress = progress }, OnEhrAsync, cancellationToken).ConfigureAwait(false);
+                        foreach (var t in tasks.Values)
+                        {
+                            t.Value = t.MaxValue;
+                        }
+                    }).ConfigureAwait(false);
+                result = r!;
+            }
+            else
+            {
+                result = await aggregator.AggregatePopulationAsync(new AggregationRequest { Sources = sources, Progress = PopulationProgress() }, OnEhrAsync, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (first is not null)
+            {
+                CliFiles.EnsureParent(outPath!);
+                await using var stream = File.Create(outPath!);
+                await exporter.ExportAsync(first, stream, cancellationToken);
+                tally.Written.Add(outPath!);
+            }
+
+            if (lineagePath is not null)
+            {
+                CliFiles.EnsureParent(lineagePath);
+                await using var writer = new StreamWriter(lineagePath, append: false, new System.Text.UTF8Encoding(false));
+                await writer.WriteAsync(LineageCsv.Header + "\n");
+                await LineageCsv.AppendAsync(result.Unattributed, writer, cancellationToken);
+                foreach (var part in lineageParts!.EnumerateFiles("*.csv").OrderBy(f => f.Name, StringComparer.Ordinal))
+                {
+                    using var reader = part.OpenText();
+                    await writer.WriteAsync(await reader.ReadToEndAsync(cancellationToken));
+                }
+            }
+
+            shown.Sort((a, b) => string.CompareOrdinal(a.PersonId, b.PersonId));
+            tally.Written.Sort(StringComparer.Ordinal);
+            return (result, shown, tally);
+        }
+        finally
+        {
+            lineageParts?.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>How many EHRs a population run prints in full; the others are counted.</summary>
+    public const int ShownPersons = 3;
+
+    /// <summary>Prints a population run's summary: sources, the first few EHRs, counts, rejections and issues.</summary>
+    public void PrintSummary(PopulationResult result, IReadOnlyList<EhrAggregate> shown, PopulationTally tally)
+    {
+        PrintSources(result.Sources);
+        foreach (var ehr in shown)
+        {
+            PrintEhr(ehr);
+        }
+
+        if (result.Persons > shown.Count)
+        {
+            console.WriteLine();
+            console.MarkupLineInterpolated($"… and {result.Persons - shown.Count} more persons ({result.Persons} EHRs in all; see the output folder).");
+        }
+
+        console.MarkupLineInterpolated($"{result.Persons} persons, {result.RecordsRead} source records: {tally.Merged} merged as duplicates, {tally.Rejected + result.Unattributed.Count} rejected ({result.Unattributed.Count} unattributed), {tally.Conflicts} conflicts.");
+        var rejected = result.Unattributed.Concat(tally.RejectedRows).Take(25).ToList();
+        PrintRejected(rejected, tally.Rejected + result.Unattributed.Count);
+        var reasons = result.Unattributed.Select(r => r.Reason).Concat(tally.RejectedReasons).ToHashSet(StringComparer.Ordinal);
+        var notable = result.Issues.Where(i => IsNotable(i, reasons)).ToList();
+        var shownIssues = notable.Concat(tally.Issues.Where(i => IsNotable(i, reasons))).OrderByDescending(i => i.Severity).Take(10).ToList();
+        var errors = notable.Count(i => i.Severity == IssueSeverity.Error) + tally.IssueErrors;
+        var warnings = notable.Count(i => i.Severity == IssueSeverity.Warning) + tally.IssueWarnings;
+        PrintIssues(shownIssues, errors, warnings);
+    }
+
+    /// <summary>Counts kept over a population run's EHRs (a few rows kept for display, never the EHRs).</summary>
+    internal sealed class PopulationTally
+    {
+        public List<string> Written { get; } = [];
+
+        public int Merged { get; private set; }
+
+        public int Rejected { get; private set; }
+
+        public int Conflicts { get; private set; }
+
+        public int IssueErrors { get; private set; }
+
+        public int IssueWarnings { get; private set; }
+
+        public List<LineageEntry> RejectedRows { get; } = [];
+
+        public HashSet<string> RejectedReasons { get; } = new(StringComparer.Ordinal);
+
+        public List<EhrIssue> Issues { get; } = [];
+
+        public void Add(EhrAggregate ehr)
+        {
+            Merged += ehr.Lineage.Count(l => l.Action == LineageAction.Merged);
+            Conflicts += ehr.Conflicts.Count;
+            foreach (var row in ehr.Lineage.Where(l => l.Action == LineageAction.Rejected))
+            {
+                Rejected++;
+                RejectedReasons.Add(row.Reason);
+                if (RejectedRows.Count < 25)
+                {
+                    RejectedRows.Add(row);
+                }
+            }
+
+            foreach (var issue in ehr.Issues.Where(i => i.Severity != IssueSeverity.Information && !(i.Severity == IssueSeverity.Error && RejectedReasons.Contains(i.Message))))
+            {
+                if (issue.Severity == IssueSeverity.Error)
+                {
+                    IssueErrors++;
+                }
+                else
+                {
+                    IssueWarnings++;
+                }
+
+                if (Issues.Count < 10)
+                {
+                    Issues.Add(issue);
+                }
+            }
+        }
+    }
+
+    // Without a live display: one line per stage, then every few seconds people done, records/s and time left.
+    private SyncProgress<AggregationProgress> PopulationProgress()
+    {
+        var last = "";
+        var lastLine = System.Diagnostics.Stopwatch.GetTimestamp();
+        return new SyncProgress<AggregationProgress>(p =>
+        {
+            if (p.Stage != last)
+            {
+                last = p.Stage;
+                console.MarkupLineInterpolated($"[grey]{StageName(p.Stage)}…[/]");
+            }
+            else if (p.Stage == "merge" && (System.Diagnostics.Stopwatch.GetElapsedTime(lastLine).TotalSeconds >= 2 || p.Completed == p.Total))
+            {
+                lastLine = System.Diagnostics.Stopwatch.GetTimestamp();
+                var eta = p.EstimatedRemaining is { } t ? $", about {t.TotalSeconds:0} s left" : "";
+                console.MarkupLineInterpolated($"[grey]  {p.Completed}/{p.Total} people, {p.RecordsPerSecond:0} records/s{eta}[/]");
+            }
+        });
+    }
+
     /// <summary>Writes each EHR: to <paramref name="outPath"/> when there is one person, else to <c>outPath/&lt;person&gt;.json</c>.</summary>
     public static async Task<IReadOnlyList<string>> WriteEhrsAsync(AggregationResult result, string outPath, CancellationToken cancellationToken)
     {
@@ -92,8 +324,23 @@ internal sealed class AggregationRunner(IAnsiConsole console)
 
     public void PrintSummary(AggregationResult result)
     {
+        PrintSources(result.Sources);
+        foreach (var ehr in result.Ehrs)
+        {
+            PrintEhr(ehr);
+        }
+
+        var rejectedRows = result.Lineage.Where(l => l.Action == LineageAction.Rejected).ToList();
+        PrintRejected(rejectedRows.Take(25).ToList(), rejectedRows.Count);
+        var reasons = rejectedRows.Select(r => r.Reason).ToHashSet(StringComparer.Ordinal);
+        var notable = result.Issues.Where(i => IsNotable(i, reasons)).OrderByDescending(i => i.Severity).ToList();
+        PrintIssues(notable.Take(10).ToList(), notable.Count(i => i.Severity == IssueSeverity.Error), notable.Count(i => i.Severity == IssueSeverity.Warning));
+    }
+
+    private void PrintSources(IReadOnlyList<SourceSummary> summaries)
+    {
         var sources = new Table().Title("[bold]Sources read[/]").AddColumns("source", "location", "documents", "records", "rejected", "formats");
-        foreach (var s in result.Sources)
+        foreach (var s in summaries)
         {
             sources.AddRow(
                 Markup.Escape(s.Name),
@@ -105,76 +352,84 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         }
 
         console.Write(sources);
+    }
 
-        foreach (var ehr in result.Ehrs)
+    private void PrintEhr(EhrAggregate ehr)
+    {
+        var name = ehr.Patient.Name.FirstOrDefault() is { } n ? $"{string.Join(' ', n.Given)} {n.Family}".Trim() : "(no name)";
+        var merged = ehr.Lineage.Count(l => l.Action == LineageAction.Merged);
+        var rejected = ehr.Lineage.Count(l => l.Action == LineageAction.Rejected);
+        console.WriteLine();
+        console.MarkupLineInterpolated($"[bold]EHR of {name}[/] (person {ehr.PersonId}, born {ehr.Patient.BirthDate ?? "?"}){(ehr.Version > 0 ? $", saved as version {ehr.Version}" : "")}");
+        console.MarkupLineInterpolated($"  {ehr.Lineage.Count} source records → {ehr.Records.Count + 1} EHR records: {merged} merged as duplicates, {rejected} rejected, {ehr.Conflicts.Count} conflicts, from {ehr.Sources.Count} sources ({string.Join(", ", ehr.Sources)})");
+        var bySource = ehr.Lineage.GroupBy(l => l.EhrResource).Where(g => g.Key is not null).ToDictionary(g => g.Key!, g => g.Select(x => x.SourceName).Distinct().Count());
+        var types = new Table().AddColumns("record type", "EHR records", "from several sources");
+        foreach (var (type, count) in ehr.CountByType())
         {
-            var name = ehr.Patient.Name.FirstOrDefault() is { } n ? $"{string.Join(' ', n.Given)} {n.Family}".Trim() : "(no name)";
-            var merged = ehr.Lineage.Count(l => l.Action == LineageAction.Merged);
-            var rejected = ehr.Lineage.Count(l => l.Action == LineageAction.Rejected);
-            console.WriteLine();
-            console.MarkupLineInterpolated($"[bold]EHR of {name}[/] (person {ehr.PersonId}, born {ehr.Patient.BirthDate ?? "?"}){(ehr.Version > 0 ? $", saved as version {ehr.Version}" : "")}");
-            console.MarkupLineInterpolated($"  {ehr.Lineage.Count} source records → {ehr.Records.Count + 1} EHR records: {merged} merged as duplicates, {rejected} rejected, {ehr.Conflicts.Count} conflicts, from {ehr.Sources.Count} sources ({string.Join(", ", ehr.Sources)})");
-            var bySource = ehr.Lineage.GroupBy(l => l.EhrResource).Where(g => g.Key is not null).ToDictionary(g => g.Key!, g => g.Select(x => x.SourceName).Distinct().Count());
-            var types = new Table().AddColumns("record type", "EHR records", "from several sources");
-            foreach (var (type, count) in ehr.CountByType())
-            {
-                var multi = bySource.Count(kv => kv.Key.StartsWith(type + "/", StringComparison.Ordinal) && kv.Value > 1);
-                types.AddRow(type, count.ToString(System.Globalization.CultureInfo.InvariantCulture), multi.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            console.Write(types);
-            if (ehr.Conflicts.Count > 0)
-            {
-                var conflicts = new Table().Title("Conflicts (the EHR keeps one value by policy; the others stay visible)").AddColumns("record", "element", "kept", "also reported");
-                foreach (var c in ehr.Conflicts)
-                {
-                    conflicts.AddRow(
-                        Markup.Escape(c.EhrResource),
-                        Markup.Escape(c.Element),
-                        Markup.Escape($"{c.ChosenValue} ← {c.ChosenFrom}"),
-                        Markup.Escape(string.Join("; ", c.Alternatives.Select(a => $"{a.Value} ← {a.From}"))));
-                }
-
-                console.Write(conflicts);
-            }
-
-            PrintCurrentView(EhrCurrentView.Of(ehr));
+            var multi = bySource.Count(kv => kv.Key.StartsWith(type + "/", StringComparison.Ordinal) && kv.Value > 1);
+            types.AddRow(type, count.ToString(System.Globalization.CultureInfo.InvariantCulture), multi.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        var rejectedRows = result.Lineage.Where(l => l.Action == LineageAction.Rejected).ToList();
-        if (rejectedRows.Count > 0)
+        console.Write(types);
+        if (ehr.Conflicts.Count > 0)
         {
-            var table = new Table().Title("Rejected records").AddColumns("source", "record", "reason");
-            foreach (var r in rejectedRows.Take(25))
+            var conflicts = new Table().Title("Conflicts (the EHR keeps one value by policy; the others stay visible)").AddColumns("record", "element", "kept", "also reported");
+            foreach (var c in ehr.Conflicts)
             {
-                table.AddRow(Markup.Escape(r.SourceName), Markup.Escape(r.SourceResource), Markup.Escape(r.Reason));
+                conflicts.AddRow(
+                    Markup.Escape(c.EhrResource),
+                    Markup.Escape(c.Element),
+                    Markup.Escape($"{c.ChosenValue} ← {c.ChosenFrom}"),
+                    Markup.Escape(string.Join("; ", c.Alternatives.Select(a => $"{a.Value} ← {a.From}"))));
             }
 
-            console.Write(table);
-            if (rejectedRows.Count > 25)
-            {
-                console.MarkupLineInterpolated($"  … and {rejectedRows.Count - 25} more (see the lineage file).");
-            }
+            console.Write(conflicts);
         }
 
-        // Rejections are listed above; show what else went wrong or looked suspect.
-        var notable = result.Issues
-            .Where(i => i.Severity != IssueSeverity.Information && !(i.Severity == IssueSeverity.Error && rejectedRows.Any(r => i.Message == r.Reason)))
-            .OrderByDescending(i => i.Severity)
-            .ToList();
-        if (notable.Count > 0)
-        {
-            console.MarkupLineInterpolated($"[bold]Issues[/] ({notable.Count(i => i.Severity == IssueSeverity.Error)} errors, {notable.Count(i => i.Severity == IssueSeverity.Warning)} warnings):");
-            foreach (var i in notable.Take(10))
-            {
-                var colour = i.Severity == IssueSeverity.Error ? "red" : "yellow";
-                console.MarkupLineInterpolated($"  [{colour}]{i.Code}[/] {i.SourceName} {ShortLocation(i.Location)}: {i.Message}");
-            }
+        PrintCurrentView(EhrCurrentView.Of(ehr));
+    }
 
-            if (notable.Count > 10)
-            {
-                console.MarkupLineInterpolated($"  … and {notable.Count - 10} more.");
-            }
+    private void PrintRejected(IReadOnlyList<LineageEntry> shown, int total)
+    {
+        if (total == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Title("Rejected records").AddColumns("source", "record", "reason");
+        foreach (var r in shown)
+        {
+            table.AddRow(Markup.Escape(r.SourceName), Markup.Escape(r.SourceResource), Markup.Escape(r.Reason));
+        }
+
+        console.Write(table);
+        if (total > shown.Count)
+        {
+            console.MarkupLineInterpolated($"  … and {total - shown.Count} more (see the lineage file).");
+        }
+    }
+
+    // Rejections are listed above; show what else went wrong or looked suspect.
+    private static bool IsNotable(EhrIssue issue, HashSet<string> rejectedReasons) =>
+        issue.Severity != IssueSeverity.Information && !(issue.Severity == IssueSeverity.Error && rejectedReasons.Contains(issue.Message));
+
+    private void PrintIssues(IReadOnlyList<EhrIssue> shown, int errors, int warnings)
+    {
+        if (errors + warnings == 0)
+        {
+            return;
+        }
+
+        console.MarkupLineInterpolated($"[bold]Issues[/] ({errors} errors, {warnings} warnings):");
+        foreach (var i in shown)
+        {
+            var colour = i.Severity == IssueSeverity.Error ? "red" : "yellow";
+            console.MarkupLineInterpolated($"  [{colour}]{i.Code}[/] {i.SourceName} {ShortLocation(i.Location)}: {i.Message}");
+        }
+
+        if (errors + warnings > shown.Count)
+        {
+            console.MarkupLineInterpolated($"  … and {errors + warnings - shown.Count} more.");
         }
     }
 

@@ -1,0 +1,138 @@
+using HealthRecord.Sdk.Aggregation;
+using HealthRecord.Sdk.DependencyInjection;
+using HealthRecord.Sdk.Export;
+using HealthRecord.Sdk.Fhir;
+using HealthRecord.Sdk.Model;
+using HealthRecord.Sdk.Sources;
+using HealthRecord.Sdk.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Task = System.Threading.Tasks.Task;
+
+namespace HealthRecord.Sdk.Tests.Aggregation;
+
+/// <summary>Person-by-person runs (<see cref="IPopulationAggregator"/>, implemented by <see cref="EhrAggregator"/>).</summary>
+public class PopulationAggregationTests
+{
+    [CorpusFact]
+    public async Task AggregatePopulationAsync_BulkNdjsonOfManyPeople_GivesTheEhrsOfAWholeRun()
+    {
+        var sources = new List<SourceRequest> { new("bulk", Corpus.PathOf("bulk-ndjson/10-patients")) };
+
+        var (population, ehrs) = await RunPopulationAsync(sources, parallelism: 2);
+        var whole = await AggregateAsync(sources);
+
+        // Records of many people mixed in one file per type: one part, the same EHRs as a whole run.
+        Assert.Equal(1, population.Parts);
+        Assert.Equal(whole.Ehrs.Count, population.Persons);
+        Assert.Equal(whole.Ehrs.Select(Json), ehrs.Select(Json));
+        Assert.Equal(whole.Unattributed, population.Unattributed);
+        Assert.All(ehrs, e => Assert.Equal(e.Lineage.Count, e.SourceRecords.Count));
+    }
+
+    [CorpusFact]
+    public async Task AggregatePopulationAsync_PerPatientFiles_OnePartPerPersonAndTheSameOutputAtAnyParallelism()
+    {
+        using var tmp = TestHost.TempFolder();
+        var files = Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).Take(3).ToList();
+        Directory.CreateDirectory(tmp.File("a"));
+        Directory.CreateDirectory(tmp.File("b"));
+        foreach (var f in files)
+        {
+            File.Copy(f, Path.Combine(tmp.File("a"), Path.GetFileName(f)));
+        }
+
+        // The second EMR holds the first person again: linked across sources, still one part for that person.
+        File.Copy(files[0], Path.Combine(tmp.File("b"), "again.json"));
+        var sources = new List<SourceRequest> { new("a", tmp.File("a")), new("b", tmp.File("b")) };
+
+        var (one, sequential) = await RunPopulationAsync(sources, parallelism: 1);
+        var (four, parallel) = await RunPopulationAsync(sources, parallelism: 4);
+        var whole = await AggregateAsync(sources);
+
+        Assert.Equal(3, one.Persons);
+        Assert.Equal(3, one.Parts);
+        Assert.Equal(sequential.Select(Json), parallel.Select(Json));
+        Assert.Equal(whole.Ehrs.Select(e => e.PersonId), sequential.Select(e => e.PersonId));
+        Assert.Equal(whole.Ehrs.Select(e => e.CountByType()), sequential.Select(e => e.CountByType()));
+        Assert.Equal(whole.Ehrs.Select(e => e.Lineage.Count), sequential.Select(e => e.Lineage.Count));
+        Assert.Equal(2, sequential.Single(e => e.Sources.Count == 2).LinkedPatients.Count);
+        Assert.Equal(one.Sources.Select(s => (s.Name, s.Documents, s.RecordsRead, s.RecordsRejected)), four.Sources.Select(s => (s.Name, s.Documents, s.RecordsRead, s.RecordsRejected)));
+    }
+
+    [Fact]
+    public async Task AggregatePopulationAsync_ReportsPeopleDoneRateAndTimeLeft()
+    {
+        var progress = new List<AggregationProgress>();
+        using var sp = TestHost.Create(hr => hr.Configure(o => o.SaveToStore = false));
+        await sp.GetRequiredService<IPopulationAggregator>().AggregatePopulationAsync(
+            new AggregationRequest { Sources = TestHost.SampleSources.Select(s => new SourceRequest(s.Name, s.Path)).ToList(), Progress = new InlineProgress(progress.Add) },
+            (_, _) => ValueTask.CompletedTask);
+
+        Assert.Equal(["read", "link", "merge"], progress.Select(p => p.Stage).Distinct());
+        var last = progress[^1];
+        Assert.Equal("merge", last.Stage);
+        Assert.Equal(1, last.Completed);
+        Assert.Equal(1, last.Total);
+        Assert.True(last.RecordsDone > 0);
+        Assert.Equal(TimeSpan.Zero, last.EstimatedRemaining);
+    }
+
+    [Fact]
+    public async Task AggregatePopulationAsync_CancelledWhileHandingOver_StopsAndThrows()
+    {
+        using var sp = TestHost.Create(hr => hr.Configure(o => o.SaveToStore = false));
+        using var cts = new CancellationTokenSource();
+        var handed = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sp.GetRequiredService<IPopulationAggregator>().AggregatePopulationAsync(
+            new AggregationRequest { Sources = TestHost.SampleSources.Select(s => new SourceRequest(s.Name, s.Path)).ToList() },
+            (_, _) =>
+            {
+                handed++;
+                cts.Cancel();
+                cts.Token.ThrowIfCancellationRequested();
+                return ValueTask.CompletedTask;
+            },
+            cts.Token));
+
+        Assert.Equal(1, handed);
+    }
+
+    private static string Json(EhrAggregate ehr) => FhirJson.Serialize(EhrBundleBuilder.Build(ehr));
+
+    private static async Task<AggregationResult> AggregateAsync(IReadOnlyList<SourceRequest> sources)
+    {
+        using var sp = TestHost.Create(hr => hr.Configure(o => o.SaveToStore = false));
+        return await sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = sources });
+    }
+
+    private static async Task<(PopulationResult Result, List<EhrAggregate> Ehrs)> RunPopulationAsync(IReadOnlyList<SourceRequest> sources, int parallelism)
+    {
+        using var sp = TestHost.Create(hr => hr.Configure(o =>
+        {
+            o.SaveToStore = false;
+            o.MaxDegreeOfParallelism = parallelism;
+        }));
+        var ehrs = new List<EhrAggregate>();
+        var result = await sp.GetRequiredService<IPopulationAggregator>().AggregatePopulationAsync(new AggregationRequest { Sources = sources }, (ehr, _) =>
+        {
+            ehrs.Add(ehr);
+            return ValueTask.CompletedTask;
+        });
+        ehrs.Sort((a, b) => string.CompareOrdinal(a.PersonId, b.PersonId));
+        return (result, ehrs);
+    }
+
+    private sealed class InlineProgress(Action<AggregationProgress> report) : IProgress<AggregationProgress>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(AggregationProgress value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+}
