@@ -40,13 +40,16 @@ public sealed class FhirServerSourceAdapter : IEmrSourceAdapter
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, IAccessTokenSource> _tokens = new(StringComparer.Ordinal);
+    private const string FhirJsonFormat = "fhir-json";
 
     internal FhirServerSourceAdapter(IHttpClientFactory clients, IOptionsMonitor<FhirServerSourceOptions> options, IEnumerable<ISourceDocumentReader> readers,
         IOptions<HealthRecordOptions> healthRecordOptions, FhirServerSyncStates states, FhirServerSourceNames names, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         _clients = clients;
         _options = options;
-        _reader = readers.FirstOrDefault(r => r.Format == FhirJsonDocumentReader.FormatName) ?? new FhirJsonDocumentReader(healthRecordOptions);
+        // The core's FHIR JSON/NDJSON reader, which AddHealthRecord always registers.
+        _reader = readers.FirstOrDefault(r => r.Format == FhirJsonFormat)
+            ?? throw new InvalidOperationException("The FHIR JSON reader is not registered; add the FHIR server source through AddHealthRecord.");
         _maxBytes = healthRecordOptions.Value.MaxDocumentBytes;
         _states = states;
         _names = names;
