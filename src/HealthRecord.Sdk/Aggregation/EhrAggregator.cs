@@ -236,6 +236,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var overrides = await ClusterOverrides.LoadAsync(_mergeReview, [], issues, cancellationToken).ConfigureAwait(false);
         var declared = request.Sources.Where(s => s.Patient is not null).ToDictionary(s => s.Name, s => s.Patient!, StringComparer.Ordinal);
         var save = request.SaveToStore ?? _options.SaveToStore;
+        var incompleteSources = read.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var claimed = new HashSet<string>(StringComparer.Ordinal);
         using var gate = new SemaphoreSlim(1, 1);
         var unattributed = new System.Collections.Concurrent.ConcurrentBag<(LineageEntry Row, EhrIssue? Issue)>();
@@ -259,7 +260,15 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
             {
                 ct.ThrowIfCancellationRequested();
                 var ehr = _merger.Build(graph, persons[p], p, request.Policy, overrides, keepSourceRecords: true);
-                if (save)
+                if (save && await CompleteEnoughToSaveAsync(ehr, incompleteSources, ct).ConfigureAwait(false) is { } notSaved)
+                {
+                    ehr = ehr with { Issues = [.. ehr.Issues, notSaved] };
+                    lock (issues)
+                    {
+                        issues.Add(notSaved);
+                    }
+                }
+                else if (save)
                 {
                     ehr = await _store.SaveAsync(ehr, ct).ConfigureAwait(false);
                     Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
@@ -319,6 +328,26 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         };
     }
 
+    // A source that could not be read completely must never shrink a stored record: an EHR that holds its records
+    // (a partial read) or whose stored version held them (a source that is missing this time) is not saved; the previous
+    // version stays the latest, and the returned issue says why. Null when the EHR may be saved.
+    private async Task<EhrIssue?> CompleteEnoughToSaveAsync(EhrAggregate ehr, IReadOnlySet<string> incompleteSources, CancellationToken cancellationToken)
+    {
+        if (incompleteSources.Count == 0)
+        {
+            return null;
+        }
+
+        var source = ehr.Sources.FirstOrDefault(incompleteSources.Contains);
+        if (source is null && await _store.GetAsync(ehr.PersonId, cancellationToken: cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            source = stored.Sources.FirstOrDefault(incompleteSources.Contains);
+        }
+
+        return source is null ? null : new EhrIssue(IssueSeverity.Error, HealthRecordErrorCode.SourceUnavailable, source, "Patient/" + ehr.PersonId,
+            $"Not saved: the source '{source}' could not be read completely, so this version would lack what it contributed; the stored version is kept.");
+    }
+
     private async Task<AggregationResult> AggregateCoreAsync(SourceReadResult input, IMergePolicy? policy, bool? saveToStore,
         IReadOnlyList<IReadOnlyCollection<string>> keepApart, IProgress<AggregationProgress>? progress, Activity? activity, CancellationToken cancellationToken)
     {
@@ -337,6 +366,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var declared = input.Sources.Where(s => s.Patient is not null).ToDictionary(s => s.Name, s => s.Patient!, StringComparer.Ordinal);
         PersonAssignment.Attribute(graph, persons, declared);
         var save = saveToStore ?? _options.SaveToStore;
+        var incompleteSources = input.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         if (save)
         {
             await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, new HashSet<string>(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
@@ -352,7 +382,11 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
             cancellationToken.ThrowIfCancellationRequested();
             progress?.Report(new AggregationProgress("merge", p, persons.Count, persons[p].PersonId) { RecordsDone = recordsDone, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
             var ehr = _merger.Build(graph, persons[p], p, policy, overrides, keepSourceRecords: true);
-            if (save)
+            if (save && await CompleteEnoughToSaveAsync(ehr, incompleteSources, cancellationToken).ConfigureAwait(false) is { } notSaved)
+            {
+                ehr = ehr with { Issues = [.. ehr.Issues, notSaved] };
+            }
+            else if (save)
             {
                 progress?.Report(new AggregationProgress("save", p, persons.Count, persons[p].PersonId) { RecordsDone = recordsDone, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
                 ehr = await _store.SaveAsync(ehr, cancellationToken).ConfigureAwait(false);

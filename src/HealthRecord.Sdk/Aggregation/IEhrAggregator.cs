@@ -104,4 +104,11 @@ public sealed record SourceSummary(string Name, string Location, int Documents, 
 {
     /// <summary>The person the host declared for the source (<see cref="SourceRequest.Patient"/>), kept so a re-aggregation attributes the same way.</summary>
     public string? Patient { get; init; }
+
+    /// <summary>
+    /// Whether the source could not be read completely: not found, no adapter reads it, refused, or failed part-way.
+    /// An EHR that holds this source's records, or whose stored version held them, is not saved by that run (the
+    /// previous version is kept and an error issue says why), so a broken source never shrinks a stored record.
+    /// </summary>
+    public bool Incomplete { get; init; }
 }

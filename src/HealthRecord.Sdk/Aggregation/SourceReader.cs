@@ -80,6 +80,7 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
         var issues = new List<EhrIssue>();
         var formats = new SortedDictionary<string, int>(StringComparer.Ordinal);
         int documents = 0, failed = 0, recordsRead = 0;
+        var incomplete = false;
         if (documentIds is { Count: 0 })
         {
             return (records, new SourceSummary(source.Name, source.Location, 0, 0, 0, 0, formats) { Patient = source.Patient }, issues);
@@ -89,7 +90,7 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
         if (adapter is null)
         {
             issues.Add(new EhrIssue(IssueSeverity.Error, HealthRecordErrorCode.UnsupportedFormat, source.Name, source.Location, "No registered source adapter reads this location."));
-            return (records, new SourceSummary(source.Name, source.Location, 0, 0, 0, 0, formats) { Patient = source.Patient }, issues);
+            return (records, new SourceSummary(source.Name, source.Location, 0, 0, 0, 0, formats) { Patient = source.Patient, Incomplete = true }, issues);
         }
 
         try
@@ -131,9 +132,10 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
         {
             Log.SourceFailed(logger, source.Name, ex.Code, ex.Reason);
             issues.Add(new EhrIssue(IssueSeverity.Error, ex.Code, source.Name, ex.Location, ex.Reason));
+            incomplete = true;
         }
 
         Log.SourceRead(logger, source.Name, recordsRead, documents);
-        return (records, new SourceSummary(source.Name, source.Location, documents, failed, recordsRead, 0, formats) { Patient = source.Patient }, issues);
+        return (records, new SourceSummary(source.Name, source.Location, documents, failed, recordsRead, 0, formats) { Patient = source.Patient, Incomplete = incomplete }, issues);
     }
 }
