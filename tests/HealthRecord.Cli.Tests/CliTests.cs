@@ -214,4 +214,35 @@ public sealed class CliTests : IDisposable
         Assert.Equal(CliApp.Failure, exit);
         Assert.Contains("No EHR could be built", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Aggregate_NamedSourceMissing_FailsAndKeepsTheStoredVersion()
+    {
+        var store = $"sqlite:{_tmp.File("typo.db")}";
+        string[] Args(string lab) =>
+        [
+            "aggregate", "--store", store,
+            "--source", $"valley-primary-care={Path.Combine(DataDir, "valley-primary-care.json")}",
+            "--source", $"st-marys-hospital={Path.Combine(DataDir, "st-marys-hospital.json")}",
+            "--source", $"northeast-lab={lab}",
+        ];
+        Assert.Equal(CliApp.Success, (await RunAsync(Args(Path.Combine(DataDir, "northeast-lab")))).Exit);
+
+        var (exit, output) = await RunAsync(Args(Path.Combine(DataDir, "northeast-lab-typo")));
+
+        Assert.Equal(CliApp.Failure, exit);
+        Assert.Contains("northeast-lab", output, StringComparison.Ordinal);
+        // The person still has exactly one version: the typo did not save a shrunken one.
+        var sqlite = new HealthRecord.Sdk.Sqlite.SqliteEhrStore($"Data Source={_tmp.File("typo.db")}");
+        var versions = new List<int>();
+        await foreach (var person in sqlite.ListPersonsAsync())
+        {
+            await foreach (var v in sqlite.ListVersionsAsync(person.PersonId))
+            {
+                versions.Add(v.Version);
+            }
+        }
+
+        Assert.Equal([1], versions);
+    }
 }

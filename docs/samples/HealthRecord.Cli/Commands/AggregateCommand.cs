@@ -66,14 +66,24 @@ public sealed class AggregateCommand(IAnsiConsole console) : AsyncCommand<Aggreg
             console.MarkupLineInterpolated($"Lineage written to [green]{settings.Lineage}[/]");
         }
 
-        if (settings.Store is not null && result.Persons > 0)
+        var notSaved = result.Issues.Count(i => i.Code == HealthRecord.Sdk.Errors.HealthRecordErrorCode.SourceUnavailable);
+        if (settings.Store is not null && result.Persons > notSaved)
         {
-            console.MarkupLineInterpolated($"Saved to [green]{settings.Store}[/]");
+            console.MarkupLineInterpolated($"Saved to [green]{settings.Store}[/]{(notSaved > 0 ? $" (except {notSaved} EHRs whose stored version is kept)" : "")}");
         }
 
         if (result.Persons == 0)
         {
             console.MarkupLine("[red]No EHR could be built: no usable Patient was read from any source.[/]");
+            return CliApp.Failure;
+        }
+
+        // A named source that could not be read completely (missing, refused, failed part-way) fails the run: its
+        // people's stored versions were kept rather than shrunk, and the operator must see that.
+        var incomplete = result.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToList();
+        if (incomplete.Count > 0)
+        {
+            console.MarkupLineInterpolated($"[red]Not every source could be read completely: {string.Join(", ", incomplete)}.[/]");
             return CliApp.Failure;
         }
 
