@@ -123,8 +123,8 @@ public class ClinicalRecordMatcherTests
     [Fact]
     public void Compare_SameNameDifferentNpi_DoesNotMatch()
     {
-        var a = new Practitioner { Identifier = [new Identifier(CodeSystems.Npi, "1111111111")], Name = [new HumanName { Family = "Smith", Given = ["Ann"] }] };
-        var b = new Practitioner { Identifier = [new Identifier(CodeSystems.Npi, "2222222222")], Name = [new HumanName { Family = "Smith", Given = ["Ann"] }] };
+        var a = new Practitioner { Identifier = [new Identifier(CodeSystems.Npi, "1234567893")], Name = [new HumanName { Family = "Smith", Given = ["Ann"] }] };
+        var b = new Practitioner { Identifier = [new Identifier(CodeSystems.Npi, "1245319599")], Name = [new HumanName { Family = "Smith", Given = ["Ann"] }] };
         Assert.False(Matches(a, b));
     }
 
@@ -270,7 +270,7 @@ public class ClinicalRecordMatcherTests
     public void Compare_EncountersAtOneTimeAtDifferentOrganisations_DoNotMatch()
     {
         Assert.False(Matches(Visit("2020-05-01T09:00:00Z", Org("Springfield Clinic")), Visit("2020-05-01T09:00:00Z", Org("Shelbyville Hospital"))));
-        Assert.False(Matches(Visit("2020-05-01T09:00:00Z", Org("Clinic", "1111111111")), Visit("2020-05-01T09:00:00Z", Org("Clinic", "2222222222"))));
+        Assert.False(Matches(Visit("2020-05-01T09:00:00Z", Org("Clinic", "1234567893")), Visit("2020-05-01T09:00:00Z", Org("Clinic", "1245319599"))));
         Assert.True(Matches(Visit("2020-05-01T09:00:00Z", Org("SPRINGFIELD CLINIC")), Visit("2020-05-01T10:00:00Z", Org("Springfield Clinic"))));
     }
 

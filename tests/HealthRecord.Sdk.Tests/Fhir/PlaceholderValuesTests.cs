@@ -19,7 +19,8 @@ public class PlaceholderValuesTests
 
     [Theory]
     [InlineData("http://hl7.org/fhir/sid/us-ssn", "999-43-2320", true)]   // Synthea's stand-in numbers stay
-    [InlineData("http://hl7.org/fhir/sid/us-ssn", "123-45-6789", true)]
+    [InlineData("http://hl7.org/fhir/sid/us-ssn", "234-56-7891", true)]
+    [InlineData("http://hl7.org/fhir/sid/us-ssn", "123-45-6789", false)] // a published specimen number
     [InlineData("urn:oid:1.2.3", "MRN-0001", true)]
     public void IsPlaceholder_RealOrImpossibleSsn_FollowsTheSsaRules(string system, string value, bool real) =>
         Assert.Equal(!real, PlaceholderValues.IsPlaceholder(new Identifier(system, value)));
