@@ -60,7 +60,7 @@ internal sealed class EhrMerger(RecordMatcherSelection matchers, MergeOptions me
             var type = group.Key;
             var policy = policyOverride ?? merge.PolicyFor(type);
             var list = group.ToList();
-            var candidates = list.Select(n => new MatchCandidate(n.Record.SourceName, n.Record.SourceReference, n.Resource!, r => ContentFingerprint.Compute(r, graph.TargetType), graph.Resolve, n.Record.DocumentId)).ToList();
+            var candidates = list.Select(n => new MatchCandidate(n.Record.SourceName, n.Record.SourceReference, n.Resource!, r => ContentFingerprint.Compute(r, graph.TargetType), graph.Resolve, ExportOf(n.Record.DocumentId))).ToList();
             var clusters = policy.CombinesDuplicates
                 ? DuplicateClusterer.Cluster(candidates, matchers.For(type), options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(logger, type, size, cut), overrides.KeepApart, overrides.KeepTogether)
                 : new ClusterResult(list.Select((_, i) => (IReadOnlyList<int>)[i]).ToList(), []);
@@ -106,6 +106,14 @@ internal sealed class EhrMerger(RecordMatcherSelection matchers, MergeOptions me
         return EhrLineageWriter.Write(person, members, built, conflicts, issues, asOf, keepSourceRecords, nodes);
     }
 
+
+    // Which export of its source a record came from, for the same-act rule of deduplication. NDJSON files (Bulk Data
+    // outputs, an $export folder) are parts of one export, split by type and size: however the server split them, they
+    // are one EMR's own list. A folder of bundles or documents is several exports.
+    private static string? ExportOf(string? documentId) =>
+        documentId is not null && (documentId.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || documentId.EndsWith(".ndjson.gz", StringComparison.OrdinalIgnoreCase))
+            ? "ndjson-export"
+            : documentId;
     private static MergeResult Combine(string type, int[] clusterNodes, List<RecordNode> nodes, IReadOnlyDictionary<string, int> ranks, IMergePolicy policy)
     {
         if (clusterNodes.Length == 1)
