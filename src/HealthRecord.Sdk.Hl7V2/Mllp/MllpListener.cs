@@ -193,13 +193,14 @@ public sealed class MllpListener : IAsyncDisposable
     {
         lock (_admission)
         {
-            var ofPeer = _open.Values.Where(c => c.Peer.Equals(peer)).ToList();
+            // An evicted connection may not have left the table yet: it no longer counts against either limit.
+            var ofPeer = _open.Values.Where(c => !c.Evicted && c.Peer.Equals(peer)).ToList();
             if (ofPeer.Count >= _options.MaxConnectionsPerPeer && !Evict(ofPeer, id))
             {
                 return false;
             }
 
-            return _open.Count < _options.MaxConnections || Evict(_open.Values, id);
+            return _open.Values.Count(c => !c.Evicted) < _options.MaxConnections || Evict(_open.Values, id);
         }
     }
 
