@@ -78,8 +78,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
             {
                 Directory.CreateDirectory(outPath!);
                 var path = Path.Combine(outPath!, ehr.PersonId + ".json");
-                await using var stream = File.Create(path);
-                await exporter.ExportAsync(ehr, stream, ct);
+                await CliFiles.WriteAtomicallyAsync(path, stream => exporter.ExportAsync(ehr, stream, ct), ct);
                 tally.Written.Add(path);
             }
 
@@ -156,9 +155,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
 
             if (first is not null)
             {
-                CliFiles.EnsureParent(outPath!);
-                await using var stream = File.Create(outPath!);
-                await exporter.ExportAsync(first, stream, cancellationToken);
+                await CliFiles.WriteAtomicallyAsync(outPath!, stream => exporter.ExportAsync(first, stream, cancellationToken), cancellationToken);
                 tally.Written.Add(outPath!);
             }
 
@@ -296,9 +293,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         var exporter = new FhirBundleExporter();
         if (result.Ehrs.Count == 1 && !Directory.Exists(outPath))
         {
-            CliFiles.EnsureParent(outPath);
-            await using var stream = File.Create(outPath);
-            await exporter.ExportAsync(result.Ehrs[0], stream, cancellationToken);
+            await CliFiles.WriteAtomicallyAsync(outPath, stream => exporter.ExportAsync(result.Ehrs[0], stream, cancellationToken), cancellationToken);
             written.Add(outPath);
             return written;
         }
@@ -307,8 +302,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         foreach (var ehr in result.Ehrs)
         {
             var path = Path.Combine(outPath, ehr.PersonId + ".json");
-            await using var stream = File.Create(path);
-            await exporter.ExportAsync(ehr, stream, cancellationToken);
+            await CliFiles.WriteAtomicallyAsync(path, stream => exporter.ExportAsync(ehr, stream, cancellationToken), cancellationToken);
             written.Add(path);
         }
 
