@@ -2,49 +2,31 @@ using HealthRecord.Cli;
 using HealthRecord.Sdk.Fhir;
 using HealthRecord.Sdk.TestSupport;
 using Hl7.Fhir.Model;
-using Microsoft.Data.Sqlite;
-using Spectre.Console.Testing;
 
 namespace HealthRecord.Cli.Tests;
 
 /// <summary>The CLI contract of DESIGN.md, driven as a user would drive it.</summary>
-public sealed class CliTests : IDisposable
+public sealed class CliTests : CliTestBase
 {
-    private readonly TempFolder _tmp = TestHost.TempFolder();
-    private static readonly string DataDir = Path.Combine(Corpus.RepositoryRoot, "docs", "samples", "data");
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _tmp.Dispose();
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
-    {
-        var console = new TestConsole().Width(200);
-        var exit = await CliApp.RunAsync(args, console);
-        return (exit, console.Output);
-    }
-
     private string[] SampleSourceArgs() =>
         ["--source", $"valley-primary-care={DataDir}/valley-primary-care.json", "--source", $"st-marys-hospital={DataDir}/st-marys-hospital.json", "--source", $"northeast-lab={DataDir}/northeast-lab"];
 
     [Fact]
     public async Task Demo_WritesStoreEhrAndLineage_AndPrintsTheSummary()
     {
-        var (exit, output) = await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
+        var (exit, output) = await RunAsync("demo", "--out-dir", Tmp.Path, "--data", DataDir);
 
         Assert.Equal(CliApp.Success, exit);
-        Assert.True(File.Exists(_tmp.File("healthrecord.db")));
-        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ehr.json")));
+        Assert.True(File.Exists(Tmp.File("healthrecord.db")));
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("ehr.json")));
         Assert.Equal(Bundle.BundleType.Collection, bundle.Type);
-        Assert.StartsWith("person,source,source_resource,ehr_resource,action,reason\n", await File.ReadAllTextAsync(_tmp.File("lineage.csv")), StringComparison.Ordinal);
+        Assert.StartsWith("person,source,source_resource,ehr_resource,action,reason\n", await File.ReadAllTextAsync(Tmp.File("lineage.csv")), StringComparison.Ordinal);
         Assert.Contains("Sources read", output, StringComparison.Ordinal);
         Assert.Contains("merged as duplicates", output, StringComparison.Ordinal);
         Assert.Contains("Conflicts", output, StringComparison.Ordinal);
         Assert.Contains("Rejected records", output, StringComparison.Ordinal);
         Assert.Contains("obs-missing-code", output, StringComparison.Ordinal);
-        Assert.Contains(_tmp.File("healthrecord.db"), output, StringComparison.Ordinal);
+        Assert.Contains(Tmp.File("healthrecord.db"), output, StringComparison.Ordinal);
         Assert.Contains("Current view (as of ", output, StringComparison.Ordinal);
         Assert.Matches(@"active problems\s+│\s+5\s+│ Appendicitis; History of appendectomy; Hypertension; Polyp of colon; Recurrent rectal polyp", output);
         Assert.Matches(@"active medications\s+│\s+3\s+│", output);
@@ -56,20 +38,20 @@ public sealed class CliTests : IDisposable
     {
         var args = new List<string> { "aggregate" };
         args.AddRange(SampleSourceArgs());
-        args.AddRange(["--out", _tmp.File("out/ehr.json"), "--lineage", _tmp.File("out/lineage.csv"), "--store", $"sqlite:{_tmp.File("s.db")}", "--policy", "most-recent"]);
+        args.AddRange(["--out", Tmp.File("out/ehr.json"), "--lineage", Tmp.File("out/lineage.csv"), "--store", $"sqlite:{Tmp.File("s.db")}", "--policy", "most-recent"]);
 
         var (exit, output) = await RunAsync([.. args]);
 
         Assert.Equal(CliApp.Success, exit);
-        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("out/ehr.json")));
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("out/ehr.json")));
         Assert.Contains(bundle.Entry, e => e.Resource is Provenance);
-        var lines = await File.ReadAllLinesAsync(_tmp.File("out/lineage.csv"));
+        var lines = await File.ReadAllLinesAsync(Tmp.File("out/lineage.csv"));
         Assert.Equal(311 + 1, lines.Length);
         Assert.Contains(lines, l => l.Contains(",merged,", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains(",rejected,", StringComparison.Ordinal));
         Assert.Contains("Current view (as of ", output, StringComparison.Ordinal);
 
-        var (historyExit, history) = await RunAsync("history", "--store", $"sqlite:{_tmp.File("s.db")}");
+        var (historyExit, history) = await RunAsync("history", "--store", $"sqlite:{Tmp.File("s.db")}");
         Assert.Equal(CliApp.Success, historyExit);
         Assert.Contains("Man Schamberger", history, StringComparison.Ordinal);
         Assert.Contains("1 persons.", history, StringComparison.Ordinal);
@@ -78,12 +60,12 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Explain_NamesSourcesRuleAndConflict()
     {
-        await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
-        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ehr.json")));
+        await RunAsync("demo", "--out-dir", Tmp.Path, "--data", DataDir);
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("ehr.json")));
         var conflicted = bundle.Entry.Select(e => e.Resource).OfType<Provenance>().Single(p => p.Extension.Count > 0);
         var target = bundle.Entry.Single(e => e.FullUrl == conflicted.Target[0].Reference).Resource!;
 
-        var (exit, output) = await RunAsync("explain", "--ehr", _tmp.File("ehr.json"), "--record", $"{target.TypeName}/{target.Id}");
+        var (exit, output) = await RunAsync("explain", "--ehr", Tmp.File("ehr.json"), "--record", $"{target.TypeName}/{target.Id}");
 
         Assert.Equal(CliApp.Success, exit);
         Assert.Contains("valley-primary-care", output, StringComparison.Ordinal);
@@ -96,12 +78,12 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Overrides_NeverMerge_SplitsTheRecordInTheNextAggregate()
     {
-        var store = $"sqlite:{_tmp.File("s.db")}";
+        var store = $"sqlite:{Tmp.File("s.db")}";
         var args = new List<string> { "aggregate" };
         args.AddRange(SampleSourceArgs());
-        args.AddRange(["--out", _tmp.File("before.json"), "--lineage", _tmp.File("before.csv"), "--store", store]);
+        args.AddRange(["--out", Tmp.File("before.json"), "--lineage", Tmp.File("before.csv"), "--store", store]);
         Assert.Equal(CliApp.Success, (await RunAsync([.. args])).Exit);
-        var merged = (await File.ReadAllLinesAsync(_tmp.File("before.csv"))).Skip(1).Select(l => l.Split(','))
+        var merged = (await File.ReadAllLinesAsync(Tmp.File("before.csv"))).Skip(1).Select(l => l.Split(','))
             .Where(c => c[4] == "merged" && c[3].StartsWith("Condition/", StringComparison.Ordinal))
             .GroupBy(c => c[3]).First();
         var keys = merged.Select(c => $"{c[1]}:{c[2]}").ToList();
@@ -111,10 +93,10 @@ public sealed class CliTests : IDisposable
         Assert.Contains("never merge", output, StringComparison.Ordinal);
         Assert.Contains("1 decisions.", output, StringComparison.Ordinal);
 
-        args[^3] = _tmp.File("after.csv");
-        args[^5] = _tmp.File("after.json");
+        args[^3] = Tmp.File("after.csv");
+        args[^5] = Tmp.File("after.json");
         Assert.Equal(CliApp.Success, (await RunAsync([.. args])).Exit);
-        var after = (await File.ReadAllLinesAsync(_tmp.File("after.csv"))).Skip(1).Select(l => l.Split(',')).ToList();
+        var after = (await File.ReadAllLinesAsync(Tmp.File("after.csv"))).Skip(1).Select(l => l.Split(',')).ToList();
         var ehrRecords = keys.Select(k => after.Single(c => $"{c[1]}:{c[2]}" == k)[3]).ToList();
         Assert.Equal(keys.Count, ehrRecords.Distinct().Count());
 
@@ -128,12 +110,12 @@ public sealed class CliTests : IDisposable
     {
         var args = new List<string> { "link" };
         args.AddRange(SampleSourceArgs());
-        args.AddRange(["--out", _tmp.File("links.csv")]);
+        args.AddRange(["--out", Tmp.File("links.csv")]);
 
         var (exit, _) = await RunAsync([.. args]);
 
         Assert.Equal(CliApp.Success, exit);
-        var lines = await File.ReadAllLinesAsync(_tmp.File("links.csv"));
+        var lines = await File.ReadAllLinesAsync(Tmp.File("links.csv"));
         Assert.Equal("left,right,score,decision", lines[0]);
         Assert.True(lines.Length >= 3, "three source patients of one person give at least two linked pairs");
         Assert.All(lines.Skip(1), l =>
@@ -149,21 +131,21 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Convert_FhirFile_WritesBundleAndReport()
     {
-        var (exit, _) = await RunAsync("convert", Path.Combine(DataDir, "northeast-lab", "Observation.ndjson"), "--out", _tmp.File("b.json"), "--report", _tmp.File("r.json"));
+        var (exit, _) = await RunAsync("convert", Path.Combine(DataDir, "northeast-lab", "Observation.ndjson"), "--out", Tmp.File("b.json"), "--report", Tmp.File("r.json"));
 
         Assert.Equal(CliApp.Success, exit);
-        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("b.json")));
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("b.json")));
         Assert.Equal(45, bundle.Entry.Count);
-        var report = await File.ReadAllTextAsync(_tmp.File("r.json"));
+        var report = await File.ReadAllTextAsync(Tmp.File("r.json"));
         Assert.Contains("\"Observation\": 45", report, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Share_DeniedRecordsAreWithheldWithoutTraceAndAudited()
     {
-        await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
-        var ehr = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ehr.json")));
-        var consent = _tmp.Write("consent.json", $$$"""
+        await RunAsync("demo", "--out-dir", Tmp.Path, "--data", DataDir);
+        var ehr = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("ehr.json")));
+        var consent = Tmp.Write("consent.json", $$$"""
             {"resourceType":"Consent","id":"no-immunizations","status":"active",
              "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
              "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
@@ -173,15 +155,15 @@ public sealed class CliTests : IDisposable
             """);
         var immunizations = ehr.Entry.Where(e => e.Resource is Immunization).Select(e => e.Resource!.Id!).ToList();
 
-        var (exit, output) = await RunAsync("share", "--ehr", _tmp.File("ehr.json"), "--consent", consent, "--recipient", "Practitioner/dr-a", "--purpose", "TREAT", "--out", _tmp.File("shared.json"), "--audit", _tmp.File("audit.json"));
+        var (exit, output) = await RunAsync("share", "--ehr", Tmp.File("ehr.json"), "--consent", consent, "--recipient", "Practitioner/dr-a", "--purpose", "TREAT", "--out", Tmp.File("shared.json"), "--audit", Tmp.File("audit.json"));
 
         Assert.Equal(CliApp.Success, exit);
         Assert.Contains($"{immunizations.Count} withheld", output, StringComparison.Ordinal);
-        var shared = await File.ReadAllTextAsync(_tmp.File("shared.json"));
+        var shared = await File.ReadAllTextAsync(Tmp.File("shared.json"));
         Assert.NotEmpty(immunizations);
         Assert.All(immunizations, id => Assert.DoesNotContain(id, shared, StringComparison.Ordinal));
         Assert.Contains(FhirJson.Parse<Bundle>(shared).Entry, e => e.Resource is Condition);
-        var audit = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("audit.json")));
+        var audit = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("audit.json")));
         Assert.All(audit.Entry, e => Assert.IsType<AuditEvent>(e.Resource));
         Assert.True(audit.Entry.Count > immunizations.Count);
     }
@@ -207,7 +189,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Aggregate_NoUsablePatient_Fails()
     {
-        var path = _tmp.Write("only-obs.ndjson", "{\"resourceType\":\"Observation\",\"id\":\"o\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p\"}}\n");
+        var path = Tmp.Write("only-obs.ndjson", "{\"resourceType\":\"Observation\",\"id\":\"o\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"Patient/p\"}}\n");
 
         var (exit, output) = await RunAsync("aggregate", "--source", $"s={path}");
 
@@ -218,7 +200,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Aggregate_NamedSourceMissing_FailsAndKeepsTheStoredVersion()
     {
-        var store = $"sqlite:{_tmp.File("typo.db")}";
+        var store = $"sqlite:{Tmp.File("typo.db")}";
         string[] Args(string lab) =>
         [
             "aggregate", "--store", store,
@@ -233,7 +215,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(CliApp.Failure, exit);
         Assert.Contains("northeast-lab", output, StringComparison.Ordinal);
         // The person still has exactly one version: the typo did not save a shrunken one.
-        var sqlite = new HealthRecord.Sdk.Sqlite.SqliteEhrStore($"Data Source={_tmp.File("typo.db")}");
+        var sqlite = new HealthRecord.Sdk.Sqlite.SqliteEhrStore($"Data Source={Tmp.File("typo.db")}");
         var versions = new List<int>();
         await foreach (var person in sqlite.ListPersonsAsync())
         {

@@ -2,44 +2,26 @@ using HealthRecord.Cli;
 using HealthRecord.Sdk.Fhir;
 using HealthRecord.Sdk.TestSupport;
 using Hl7.Fhir.Model;
-using Microsoft.Data.Sqlite;
-using Spectre.Console.Testing;
 
 namespace HealthRecord.Cli.Tests;
 
 /// <summary>The <c>ips</c> command, driven as a user would drive it.</summary>
-public sealed class IpsCommandTests : IDisposable
+public sealed class IpsCommandTests : CliTestBase
 {
-    private readonly TempFolder _tmp = TestHost.TempFolder();
-    private static readonly string DataDir = Path.Combine(Corpus.RepositoryRoot, "docs", "samples", "data");
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _tmp.Dispose();
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
-    {
-        var console = new TestConsole().Width(200);
-        var exit = await CliApp.RunAsync(args, console);
-        return (exit, console.Output);
-    }
-
     [Fact]
     public async Task Ips_FromTheDemoEhr_WritesTheDocumentAndItsHtml()
     {
-        await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
+        await RunAsync("demo", "--out-dir", Tmp.Path, "--data", DataDir);
 
-        var (exit, output) = await RunAsync("ips", "--ehr", _tmp.File("ehr.json"), "--out", _tmp.File("ips.json"), "--html", _tmp.File("ips.html"), "--provenance");
+        var (exit, output) = await RunAsync("ips", "--ehr", Tmp.File("ehr.json"), "--out", Tmp.File("ips.json"), "--html", Tmp.File("ips.html"), "--provenance");
 
         Assert.Equal(CliApp.Success, exit);
-        var ips = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ips.json")));
+        var ips = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("ips.json")));
         Assert.Equal(Bundle.BundleType.Document, ips.Type);
         var composition = Assert.IsType<Composition>(ips.Entry[0].Resource);
         Assert.Equal(["11450-4", "48765-2", "10160-0"], composition.Section.Take(3).Select(s => s.Code!.Coding[0].Code));
         Assert.Contains(ips.Entry, e => e.Resource is Provenance);
-        var html = await File.ReadAllTextAsync(_tmp.File("ips.html"));
+        var html = await File.ReadAllTextAsync(Tmp.File("ips.html"));
         Assert.All(composition.Section, s => Assert.Contains($"<h2>{s.Title}</h2>", html, StringComparison.Ordinal));
         Assert.Matches(@"Problems\s+│\s+11450-4\s+│\s+5", output);
         Assert.Matches(@"Allergies and intolerances\s+│\s+48765-2\s+│\s+no information", output);
@@ -49,24 +31,24 @@ public sealed class IpsCommandTests : IDisposable
     [Fact]
     public async Task Ips_FromTheStore_GivesTheSameSectionsAsFromTheFile()
     {
-        await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
-        var person = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ehr.json"))).Id!;
+        await RunAsync("demo", "--out-dir", Tmp.Path, "--data", DataDir);
+        var person = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("ehr.json"))).Id!;
 
-        var (exit, output) = await RunAsync("ips", "--store", $"sqlite:{_tmp.File("healthrecord.db")}", "--person", person, "--out", _tmp.File("ips.json"));
-        await RunAsync("ips", "--ehr", _tmp.File("ehr.json"), "--out", _tmp.File("ips-file.json"));
+        var (exit, output) = await RunAsync("ips", "--store", $"sqlite:{Tmp.File("healthrecord.db")}", "--person", person, "--out", Tmp.File("ips.json"));
+        await RunAsync("ips", "--ehr", Tmp.File("ehr.json"), "--out", Tmp.File("ips-file.json"));
 
         Assert.Equal(CliApp.Success, exit);
         static IEnumerable<string> Sections(string path) => ((Composition)FhirJson.Parse<Bundle>(File.ReadAllText(path)).Entry[0].Resource!).Section.Select(s => $"{s.Code!.Coding[0].Code}:{s.Entry.Count}");
-        Assert.Equal(Sections(_tmp.File("ips-file.json")), Sections(_tmp.File("ips.json")));
+        Assert.Equal(Sections(Tmp.File("ips-file.json")), Sections(Tmp.File("ips.json")));
         Assert.Contains("IPS written to", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Ips_WithARecipientAndAConsent_LeavesOutWhatTheConsentDenies()
     {
-        await RunAsync("demo", "--out-dir", _tmp.Path, "--data", DataDir);
-        var ehr = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("ehr.json")));
-        var consent = _tmp.Write("consent.json", $$$"""
+        await RunAsync("demo", "--out-dir", Tmp.Path, "--data", DataDir);
+        var ehr = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("ehr.json")));
+        var consent = Tmp.Write("consent.json", $$$"""
             {"resourceType":"Consent","id":"no-immunizations","status":"active",
              "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
              "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
@@ -76,11 +58,11 @@ public sealed class IpsCommandTests : IDisposable
             """);
         var immunizations = ehr.Entry.Where(e => e.Resource is Immunization).Select(e => e.Resource!.Id!).ToList();
 
-        var (exit, output) = await RunAsync("ips", "--ehr", _tmp.File("ehr.json"), "--recipient", "Practitioner/dr-a", "--purpose", "TREAT", "--consent", consent, "--out", _tmp.File("ips.json"), "--html", _tmp.File("ips.html"), "--provenance");
+        var (exit, output) = await RunAsync("ips", "--ehr", Tmp.File("ehr.json"), "--recipient", "Practitioner/dr-a", "--purpose", "TREAT", "--consent", consent, "--out", Tmp.File("ips.json"), "--html", Tmp.File("ips.html"), "--provenance");
 
         Assert.Equal(CliApp.Success, exit);
         Assert.Contains($"{immunizations.Count} records withheld", output, StringComparison.Ordinal);
-        var text = await File.ReadAllTextAsync(_tmp.File("ips.json")) + await File.ReadAllTextAsync(_tmp.File("ips.html"));
+        var text = await File.ReadAllTextAsync(Tmp.File("ips.json")) + await File.ReadAllTextAsync(Tmp.File("ips.html"));
         Assert.NotEmpty(immunizations);
         Assert.All(immunizations, id => Assert.DoesNotContain(id, text, StringComparison.Ordinal));
         Assert.DoesNotContain("Influenza", text, StringComparison.Ordinal);

@@ -3,25 +3,14 @@ using HealthRecord.Sdk.Fhir;
 using HealthRecord.Sdk.TestSupport;
 using HealthRecord.Sdk.TestSupport.Storage;
 using Hl7.Fhir.Model;
-using Microsoft.Data.Sqlite;
-using Spectre.Console.Testing;
 
 namespace HealthRecord.Cli.Tests;
 
 /// <summary><c>history</c>, <c>diff</c> and <c>export</c> on a store two aggregations wrote, SQLite and PostgreSQL.</summary>
-public sealed class StoreCommandTests : IDisposable
+public sealed class StoreCommandTests : CliTestBase
 {
-    private static readonly string DataDir = Path.Combine(Corpus.RepositoryRoot, "docs", "samples", "data");
-    private readonly TempFolder _tmp = TestHost.TempFolder();
-
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        _tmp.Dispose();
-    }
-
     [Fact]
-    public Task HistoryDiffExport_SqliteStore_ShowAndWriteStoredVersions() => HistoryDiffExportAsync($"sqlite:{_tmp.File("ehr.db")}");
+    public Task HistoryDiffExport_SqliteStore_ShowAndWriteStoredVersions() => HistoryDiffExportAsync($"sqlite:{Tmp.File("ehr.db")}");
 
     [SkippableFact]
     public Task HistoryDiffExport_PostgresStore_ShowAndWriteStoredVersions() =>
@@ -44,16 +33,16 @@ public sealed class StoreCommandTests : IDisposable
     [Fact]
     public async Task Export_UnknownVersion_FailsAndWritesNoFile()
     {
-        var store = $"sqlite:{_tmp.File("ehr.db")}";
+        var store = $"sqlite:{Tmp.File("ehr.db")}";
         await RunAsync("aggregate", "--source", $"valley-primary-care={DataDir}/valley-primary-care.json", "--store", store);
         var person = await FirstPersonAsync(store);
 
-        var (exit, output) = await RunAsync("export", "--store", store, "--person", person, "--version", "9", "--out", _tmp.File("v9.json"));
+        var (exit, output) = await RunAsync("export", "--store", store, "--person", person, "--version", "9", "--out", Tmp.File("v9.json"));
 
         Assert.Equal(CliApp.Failure, exit);
         Assert.Contains("has no version 9", output, StringComparison.Ordinal);
-        Assert.False(File.Exists(_tmp.File("v9.json")));
-        Assert.Empty(Directory.GetFiles(_tmp.Path, "*.tmp"));
+        Assert.False(File.Exists(Tmp.File("v9.json")));
+        Assert.Empty(Directory.GetFiles(Tmp.Path, "*.tmp"));
     }
 
     private async Task HistoryDiffExportAsync(string store)
@@ -73,24 +62,17 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Matches(@"version 1 → 2: \d+ added, \d+ removed, \d+ changed, \d+ unchanged\.", diff);
         Assert.Contains("Observation/", diff, StringComparison.Ordinal);
 
-        var (exportExit, export) = await RunAsync("export", "--store", store, "--person", person, "--version", "1", "--out", _tmp.File("out/v1.json"));
+        var (exportExit, export) = await RunAsync("export", "--store", store, "--person", person, "--version", "1", "--out", Tmp.File("out/v1.json"));
         Assert.True(exportExit == CliApp.Success, export);
-        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(_tmp.File("out/v1.json")));
+        var bundle = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("out/v1.json")));
         Assert.Contains(bundle.Entry, e => e.Resource is Patient p && p.Id == person);
         Assert.DoesNotContain(bundle.Entry, e => e.Resource is Provenance pr && pr.Entity.Any(x => x.What.Display?.StartsWith("northeast-lab", StringComparison.Ordinal) == true));
-        Assert.Empty(Directory.GetFiles(_tmp.File("out"), "*.tmp"));
+        Assert.Empty(Directory.GetFiles(Tmp.File("out"), "*.tmp"));
     }
 
     private static async Task<string> FirstPersonAsync(string store)
     {
         var (_, history) = await RunAsync("history", "--store", store);
         return System.Text.RegularExpressions.Regex.Match(history, "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").Value;
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(params string[] args)
-    {
-        var console = new TestConsole().Width(250);
-        var exit = await CliApp.RunAsync(args, console);
-        return (exit, console.Output);
     }
 }

@@ -11,18 +11,8 @@ namespace HealthRecord.Cli.Commands;
 public sealed class DiffCommand(IAnsiConsole console) : AsyncCommand<DiffCommand.Settings>
 {
     /// <summary>Settings.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : StoredPersonSettings
     {
-        /// <summary>The store.</summary>
-        [CommandOption("--store <STORE>")]
-        [Description("The store: sqlite:FILE or postgres:CONNECTION.")]
-        public string Store { get; set; } = "";
-
-        /// <summary>The person.</summary>
-        [CommandOption("--person <ID>")]
-        [Description("The person id (history lists them).")]
-        public string Person { get; set; } = "";
-
         /// <summary>The earlier version.</summary>
         [CommandOption("--from <N>")]
         [Description("The earlier version.")]
@@ -35,8 +25,7 @@ public sealed class DiffCommand(IAnsiConsole console) : AsyncCommand<DiffCommand
 
         /// <inheritdoc />
         public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Store) ? ValidationResult.Error("Name the store: --store sqlite:FILE or --store postgres:CONNECTION.")
-            : string.IsNullOrEmpty(Person) ? ValidationResult.Error("Name the person: --person ID (history lists them).")
+            base.Validate() is { Successful: false } failed ? failed
             : From < 1 ? ValidationResult.Error("Name the earlier version: --from N (1 or more).")
             : To is < 1 ? ValidationResult.Error("--to takes a version number, 1 or more.")
             : ValidationResult.Success();

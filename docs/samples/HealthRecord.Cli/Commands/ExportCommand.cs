@@ -11,18 +11,8 @@ namespace HealthRecord.Cli.Commands;
 public sealed class ExportCommand(IAnsiConsole console) : AsyncCommand<ExportCommand.Settings>
 {
     /// <summary>Settings.</summary>
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : StoredPersonSettings
     {
-        /// <summary>The store.</summary>
-        [CommandOption("--store <STORE>")]
-        [Description("The store: sqlite:FILE or postgres:CONNECTION.")]
-        public string Store { get; set; } = "";
-
-        /// <summary>The person.</summary>
-        [CommandOption("--person <ID>")]
-        [Description("The person id (history lists them).")]
-        public string Person { get; set; } = "";
-
         /// <summary>The version.</summary>
         [CommandOption("--version <N>")]
         [Description("The version (default: the latest).")]
@@ -35,8 +25,7 @@ public sealed class ExportCommand(IAnsiConsole console) : AsyncCommand<ExportCom
 
         /// <inheritdoc />
         public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Store) ? ValidationResult.Error("Name the store: --store sqlite:FILE or --store postgres:CONNECTION.")
-            : string.IsNullOrEmpty(Person) ? ValidationResult.Error("Name the person: --person ID (history lists them).")
+            base.Validate() is { Successful: false } failed ? failed
             : string.IsNullOrEmpty(Out) ? ValidationResult.Error("Name the output file: --out ehr.json.")
             : Version is < 1 ? ValidationResult.Error("--version takes a version number, 1 or more.")
             : ValidationResult.Success();
