@@ -466,6 +466,15 @@ internal sealed partial class ConversionContext
             {
                 list.Add(human);
             }
+
+            // A given name qualified CL ("call me") is what the patient goes by, not part of the legal name:
+            // it becomes a nickname of its own so that both the legal name and the call-me name are kept.
+            var callMe = name.Es("given").Where(g => string.Equals(g.A("qualifier"), "CL", StringComparison.Ordinal))
+                .Select(g => Cda.Clean(g.Value)).OfType<string>().ToList();
+            if (callMe.Count > 0)
+            {
+                list.Add(new HumanName { Use = HumanName.NameUse.Nickname, Given = callMe, Family = human.Family });
+            }
         }
 
         return list;

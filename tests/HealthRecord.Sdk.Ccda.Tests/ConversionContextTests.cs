@@ -41,6 +41,24 @@ public partial class ConversionContextTests
     public void DateTimeString_KnownValues(string value, string? expected) => Assert.Equal(expected, Context().DateTimeString(Ts(value)));
 
     [Fact]
+    public void Names_CallMeGiven_IsKeptAsANicknameBesideTheLegalName()
+    {
+        var name = new XElement(Cda.V3 + "name", new XAttribute("use", "L"),
+            new XElement(Cda.V3 + "given", "Isabella"),
+            new XElement(Cda.V3 + "given", new XAttribute("qualifier", "CL"), "Bella"),
+            new XElement(Cda.V3 + "family", "Jones"));
+
+        var names = Context().Names([name]);
+
+        Assert.Equal(2, names.Count);
+        Assert.Equal(Hl7.Fhir.Model.HumanName.NameUse.Official, names[0].Use);
+        Assert.Equal(["Isabella"], names[0].Given);
+        Assert.Equal(Hl7.Fhir.Model.HumanName.NameUse.Nickname, names[1].Use);
+        Assert.Equal(["Bella"], names[1].Given);
+        Assert.Equal("Jones", names[1].Family);
+    }
+
+    [Fact]
     public void Concept_NullFlavorWithTranslationAndOriginalText_KeepsBoth()
     {
         var cd = XElement.Parse("""
