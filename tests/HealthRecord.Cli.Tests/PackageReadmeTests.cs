@@ -15,7 +15,7 @@ public sealed partial class PackageReadmeTests
 {
     private static readonly string Src = Path.Combine(Corpus.RepositoryRoot, "src");
 
-    public static TheoryData<string> Packages() => [.. Directory.GetDirectories(Src).Where(d => Directory.GetFiles(d, "*.csproj").Length == 1).Select(Path.GetFileName)!];
+    public static TheoryData<string> Packages() => [.. Directory.GetDirectories(Src).Where(d => Directory.GetFiles(d, "*.csproj").Length == 1).Select(d => Path.GetFileName(d))];
 
     [Theory]
     [MemberData(nameof(Packages))]
