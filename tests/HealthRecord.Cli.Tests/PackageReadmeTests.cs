@@ -43,7 +43,8 @@ public sealed partial class PackageReadmeTests
         var description = project.Descendants("Description").Select(d => d.Value).SingleOrDefault();
 
         Assert.False(string.IsNullOrWhiteSpace(description), $"{package} has no <Description>.");
-        Assert.DoesNotContain(project.Descendants("None"), n => n.Attribute("PackagePath") is not null);   // the README comes from src/Directory.Build.props
+        // The README comes from src/Directory.Build.props: a project must not pack another one.
+        Assert.DoesNotContain(project.Descendants("None"), n => ((string?)n.Attribute("Include") ?? "").Contains("README", StringComparison.OrdinalIgnoreCase));
         Assert.Contains("$(MSBuildProjectDirectory)/README.md", File.ReadAllText(Path.Combine(Src, "Directory.Build.props")), StringComparison.Ordinal);
     }
 
