@@ -1,4 +1,6 @@
 using Xunit;
+using Xunit.Abstractions;
+using Xunit.Sdk;
 
 namespace HealthRecord.Sdk.TestSupport;
 
@@ -30,7 +32,8 @@ public static class Corpus
     /// <returns>The reason, or <see langword="null"/> to run the test.</returns>
     public static string? SkipReasonFor(bool available, bool ci) => available || ci
         ? null
-        : "The shared corpus (../shared/corpus or HEALTHRECORD_CORPUS) is not on this machine; under CI=true this test fails instead.";
+        : "Needs the shared real-data corpus, which is not on this machine: it is looked for at ../shared/corpus beside the repository "
+          + "and in HEALTHRECORD_CORPUS. To run the corpus tests: export HEALTHRECORD_CORPUS=/path/to/corpus (under CI=true they fail instead of skipping).";
 
     /// <summary>The message of the failure when a corpus test runs without its corpus (under CI=true).</summary>
     internal const string MissingUnderCi = "CI=true but the shared corpus is missing: set HEALTHRECORD_CORPUS to the corpus folder or place it at ../shared/corpus beside the repository.";
@@ -88,6 +91,7 @@ public static class Corpus
 }
 
 /// <summary>A fact that needs the shared corpus: skipped (with the reason) when it is not found, failing under CI=true.</summary>
+[XunitTestCaseDiscoverer("HealthRecord.Sdk.TestSupport.CorpusFactDiscoverer", "HealthRecord.Sdk.TestSupport")]
 public sealed class CorpusFactAttribute : FactAttribute
 {
     /// <summary>Creates the attribute.</summary>
@@ -98,11 +102,61 @@ public sealed class CorpusFactAttribute : FactAttribute
 }
 
 /// <summary>A theory that needs the shared corpus: skipped (with the reason) when it is not found, failing under CI=true.</summary>
+[XunitTestCaseDiscoverer("HealthRecord.Sdk.TestSupport.CorpusTheoryDiscoverer", "HealthRecord.Sdk.TestSupport")]
 public sealed class CorpusTheoryAttribute : TheoryAttribute
 {
     /// <summary>Creates the attribute.</summary>
     public CorpusTheoryAttribute()
     {
         Skip = Corpus.SkipReason;
+    }
+}
+
+/// <summary>
+/// Says once per test run, in <c>dotnet test</c>'s output, why the corpus tests are skipped and how to run them: the
+/// console shows a skipped test's name but not its reason. The message is an xUnit diagnostic message, which the test
+/// projects print (<c>diagnosticMessages</c> in tests/xunit.runner.json).
+/// </summary>
+public static class CorpusSkipNotice
+{
+    private static int _told;
+
+    /// <summary>The notice, or <see langword="null"/> when corpus tests run.</summary>
+    /// <param name="skipReason">The skip reason of corpus tests on this machine.</param>
+    /// <returns>The line to print.</returns>
+    public static string? For(string? skipReason) => skipReason is null ? null : $"corpus tests are skipped. {skipReason}";
+
+    /// <summary>Sends the notice the first time it is called in this process, when corpus tests are skipped.</summary>
+    /// <param name="sink">The diagnostic message sink.</param>
+    public static void TellOnce(IMessageSink sink)
+    {
+        if (For(Corpus.SkipReason) is { } notice && Interlocked.Exchange(ref _told, 1) == 0)
+        {
+            sink.OnMessage(new DiagnosticMessage(notice));
+        }
+    }
+}
+
+/// <summary>Discovers <see cref="CorpusFactAttribute"/> tests as facts, and tells once why they are skipped.</summary>
+/// <param name="diagnosticMessageSink">Where xUnit's diagnostic messages go.</param>
+public sealed class CorpusFactDiscoverer(IMessageSink diagnosticMessageSink) : FactDiscoverer(diagnosticMessageSink)
+{
+    /// <inheritdoc />
+    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo factAttribute)
+    {
+        CorpusSkipNotice.TellOnce(DiagnosticMessageSink);
+        return base.Discover(discoveryOptions, testMethod, factAttribute);
+    }
+}
+
+/// <summary>Discovers <see cref="CorpusTheoryAttribute"/> tests as theories, and tells once why they are skipped.</summary>
+/// <param name="diagnosticMessageSink">Where xUnit's diagnostic messages go.</param>
+public sealed class CorpusTheoryDiscoverer(IMessageSink diagnosticMessageSink) : TheoryDiscoverer(diagnosticMessageSink)
+{
+    /// <inheritdoc />
+    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo theoryAttribute)
+    {
+        CorpusSkipNotice.TellOnce(DiagnosticMessageSink);
+        return base.Discover(discoveryOptions, testMethod, theoryAttribute);
     }
 }

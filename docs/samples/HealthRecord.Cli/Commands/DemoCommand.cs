@@ -29,7 +29,7 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
 
         /// <summary>Sample data folder.</summary>
         [CommandOption("--data <DIR>")]
-        [Description("The sample data folder (default: the copy beside the program).")]
+        [Description("The sample data folder (default: docs/samples/data of the repository the program was built in, else the copy beside the program).")]
         public string? Data { get; set; }
     }
 
@@ -37,7 +37,7 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var data = settings.Data ?? Path.Combine(AppContext.BaseDirectory, "data");
+        var data = settings.Data ?? SampleDataFolder(AppContext.BaseDirectory);
         if (!Directory.Exists(data))
         {
             throw new CliUsageException($"The sample data folder '{data}' does not exist.");
@@ -75,5 +75,25 @@ public sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoCommand
         }
 
         return result.Ehrs.Count == 1 ? CliApp.Success : CliApp.Failure;
+    }
+
+    /// <summary>
+    /// Where the sample data really lives: the repository's <c>docs/samples/data</c> when the program runs from a build
+    /// inside the repository (so the demo reads, and prints, the committed files), else the copy beside the program.
+    /// </summary>
+    /// <param name="programFolder">The folder of the program (<see cref="AppContext.BaseDirectory"/>).</param>
+    /// <returns>The sample data folder.</returns>
+    internal static string SampleDataFolder(string programFolder)
+    {
+        for (var dir = new DirectoryInfo(programFolder); dir is not null; dir = dir.Parent)
+        {
+            var committed = Path.Combine(dir.FullName, "docs", "samples", "data");
+            if (SampleSources.All(s => Path.Exists(Path.Combine(committed, s.Path))))
+            {
+                return committed;
+            }
+        }
+
+        return Path.Combine(programFolder, "data");
     }
 }
