@@ -294,7 +294,7 @@ public static class DedupEvaluator
                         report.Missed[k] = report.Missed.GetValueOrDefault(k) + 1;
                         if (report.Examples.Count < 200)
                         {
-                            report.Examples.Add($"MISSED {members[i]} ~ {members[j]} ({a.Fact}): {rules.GetValueOrDefault(members[i])} / {rules.GetValueOrDefault(members[j])}");
+                            report.Examples.Add($"MISSED {members[i]} [{Describe(a)}] ~ {members[j]} [{Describe(b)}] ({a.Fact}): {rules.GetValueOrDefault(members[i])} / {rules.GetValueOrDefault(members[j])}");
                         }
                     }
                 }

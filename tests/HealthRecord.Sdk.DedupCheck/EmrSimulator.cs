@@ -85,6 +85,7 @@ public sealed class EmrSimulator
     private readonly SimulatedRun _run = new();
     private readonly Dictionary<(string Source, int Person), Doc> _docs = [];
     private readonly Dictionary<string, bool> _sharedBundle = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _factOf = new(StringComparer.Ordinal);
     private int _idCounter;
 
     /// <summary>Creates a simulator with a seed.</summary>
@@ -337,6 +338,26 @@ public sealed class EmrSimulator
             ctx.Practitioners[pr.Id] = pr;
         }
 
+        // The input itself may hold one record twice under two ids (the Bulk sample has three such medication orders:
+        // the same drug, instant, encounter and everything else). Nothing tells the two apart, so a re-sent copy and a
+        // second order are indistinguishable: the truth counts them as one fact (tag "input-duplicate").
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var r in input.Resources.Where(r => People.ClinicalTypes.Contains(r.TypeName)))
+        {
+            var copy = r.DeepCopy();
+            copy.Id = null;
+            copy.Meta = null;
+            var key = HealthRecord.Sdk.Fhir.FhirJson.Serialize(copy);
+            if (seen.TryGetValue(key, out var firstId))
+            {
+                _factOf[r.Id] = firstId;
+            }
+            else
+            {
+                seen[key] = r.Id;
+            }
+        }
+
         // Primary care practices succeed each other over the person's timeline.
         var times = input.Resources.Select(ClinicalTime).Where(t => t is not null).Select(t => t!.Value).ToList();
         var first = times.Count > 0 ? times.Min() : DateTimeOffset.UnixEpoch;
@@ -472,6 +493,12 @@ public sealed class EmrSimulator
     private T Emit<T>(PersonContext ctx, Emr emr, T original, string fact, string? trapOf, List<string> tags, Action<T, Doc>? vary = null)
         where T : Resource
     {
+        if (_factOf.TryGetValue(fact, out var same))
+        {
+            fact = same;
+            tags.Add("input-duplicate");
+        }
+
         var doc = DocFor(emr.Name, ctx.Index, ctx.Input);
         var copy = (T)original.DeepCopy();
         copy.Id = NewId(emr.Name);
@@ -751,12 +778,18 @@ public sealed class EmrSimulator
             var shift = TimeSpan.FromMinutes(Math.Round(hours * 60));
             var fact = "trap-serial-" + obs.Id;
             var sameEmr = _rng.NextDouble() < 0.5;
-            Emit(ctx, sameEmr ? emr : ctx.Lab, obs, fact, obs.Id, ["trap-serial-lab"], (o, _) =>
+            var trapTags = new List<string> { "trap-serial-lab" };
+            Emit(ctx, sameEmr ? emr : ctx.Lab, obs, fact, obs.Id, trapTags, (o, _) =>
             {
                 o.Identifier.Clear();
                 o.Effective = new FhirDateTime(Shift(((FhirDateTime)o.Effective).Value, shift));
                 o.Issued = o.Issued?.Add(shift);
                 OtherValue(o);
+                if (!sameEmr && _rng.NextDouble() < 0.35)
+                {
+                    // The lab writes the second reading in its own units too.
+                    ConvertUnits(o, trapTags);
+                }
             });
         }
     }
