@@ -65,9 +65,12 @@ public sealed class DedupEvaluatorTests(ITestOutputHelper output)
         Assert.Equal(0, report.Total.Recall);
     }
 
+    // Measured on this branch (docs/deduplication.md, "Independent check"): the fixture over seeds 11-16 and the
+    // three corpus people at seed 5 both score 1.000 / 1.000 (391 and 286 true pairs). Over all 36 corpus people
+    // (seeds 1-3) the figures are 0.9999 / 0.9988; the floors here are the small runs' exact figures.
     private static class Floors
     {
-        public const double Precision = 0.995;
-        public const double Recall = 0.98;
+        public const double Precision = 1.0;
+        public const double Recall = 1.0;
     }
 }
