@@ -120,7 +120,7 @@ public sealed class DedupReport
     {
         var sb = new StringBuilder();
         var ci = CultureInfo.InvariantCulture;
-        sb.AppendLine(ci, $"people {People}, records {Total.Records} (lost {Total.Lost}), traps {Traps}");
+        sb.AppendLine(ci, $"people {People} (summed over runs), records {Total.Records} (lost {Total.Lost}), traps {Traps}");
         sb.AppendLine(ci, $"{"type",-20}{"records",9}{"true",9}{"pred",9}{"correct",9}{"P",8}{"R",8}{"F1",8}");
         foreach (var (type, c) in ByType)
         {

@@ -1167,13 +1167,10 @@ public sealed class EmrSimulator
 
     private void OtherValue(Observation o)
     {
+        // A coded result cannot be made "a bit different": it keeps its value (time and issued still differ).
         if (o.Value is Quantity q)
         {
             q.Value = Different(q.Value);
-        }
-        else if (o.Value is CodeableConcept)
-        {
-            // A coded result cannot be made "a bit different"; leave it (time and issued still differ).
         }
 
         foreach (var c in o.Component)
@@ -1193,7 +1190,7 @@ public sealed class EmrSimulator
             return null;
         }
 
-        var scale = (v.Scale);
+        var scale = v.Scale;
         var unit = 1m / (decimal)Math.Pow(10, scale);
         var delta = Math.Abs(v) * (decimal)(0.03 + (_rng.NextDouble() * 0.12));
         delta = Math.Max(Math.Round(delta, scale), 2 * unit);
