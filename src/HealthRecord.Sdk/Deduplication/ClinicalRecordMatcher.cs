@@ -358,6 +358,13 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
                 // Closer in time is better evidence (it decides between two candidate copies); at most 0.04 off.
                 score -= tolerance > TimeSpan.Zero ? 0.04 * (gap / tolerance) : 0;
 
+                // A date written without a time overlaps the neighbouring days' instants (±14 h of zones); the copy
+                // whose written day is the same day is the better evidence (daily orders, one a day, copied as dates).
+                if ((a.DateOnly || b.DateOnly) && a.WrittenDay is { } dayA && b.WrittenDay is { } dayB && !string.Equals(dayA, dayB, StringComparison.Ordinal))
+                {
+                    score -= 0.03;
+                }
+
                 evidence += string.Create(CultureInfo.InvariantCulture, $", times within {Math.Ceiling(gap.TotalMinutes)} min");
             }
             else if (ruleOptions.RequireTime)

@@ -40,6 +40,12 @@ internal sealed record RecordFeatures
     /// <summary>When the result was issued (observations, reports), to the instant.</summary>
     public DateTimeOffset? Issued { get; init; }
 
+    /// <summary>The calendar day of the clinical time as written (its first ten characters, in the writer's own offset).</summary>
+    public string? WrittenDay { get; init; }
+
+    /// <summary>Whether the clinical time was written as a date only.</summary>
+    public bool DateOnly { get; init; }
+
     /// <summary>For encounters: the organisation that provided the service (its features), or its name from a display.</summary>
     public RecordFeatures? Provider { get; init; }
 
@@ -52,16 +58,16 @@ internal sealed record RecordFeatures
         var ids = IdentifiersOf(r);
         return r switch
         {
-            Condition c => Concept(r, c.Code, ids, TimeOf(c.Onset)),
+            Condition c => Concept(r, c.Code, ids, TimeOf(c.Onset), WrittenOf(c.Onset)),
             AllergyIntolerance a => Concept(r, a.Code, ids, TimeOf(a.Onset)),
-            MedicationRequest m => Concept(r, MedicationConcept(m.Medication, candidate), ids, TimeOfString(m.AuthoredOn)) with { Dose = DoseOf(m.DosageInstruction) },
+            MedicationRequest m => Concept(r, MedicationConcept(m.Medication, candidate), ids, TimeOfString(m.AuthoredOn), m.AuthoredOn) with { Dose = DoseOf(m.DosageInstruction) },
             MedicationStatement m => Concept(r, MedicationConcept(m.Medication, candidate), ids, TimeOf(m.Effective) ?? TimeOfString(m.DateAsserted)) with { Dose = DoseOf(m.Dosage) },
             Medication m => Concept(r, m.Code, ids, null),
-            Immunization i => Concept(r, i.VaccineCode, ids, TimeOf(i.Occurrence)),
-            Observation o => Concept(r, o.Code, ids, TimeOf(o.Effective) ?? TimeOfInstant(o.Issued)) with
+            Immunization i => Concept(r, i.VaccineCode, ids, TimeOf(i.Occurrence), WrittenOf(i.Occurrence)),
+            Observation o => Concept(r, o.Code, ids, TimeOf(o.Effective) ?? TimeOfInstant(o.Issued), WrittenOf(o.Effective)) with
             {
                 Issued = o.Issued?.ToUniversalTime(),
-                Value = ValueFeature.Of(o.Value),
+                Value = ValueFeature.Of(o.Value) is { } v ? v with { MolarMass = AnalyteMolarMasses.Of(CodeSystems.KeysOf(o.Code)) } : null,
                 Components = o.Component.Select(c => (CodeSystems.KeysOf(c.Code).FirstOrDefault() ?? ClinicalText.Normalize(c.Code?.Text) ?? "", ValueFeature.Of(c.Value)))
                     .Where(x => x.Item1.Length > 0 && x.Item2 is not null)
                     .Select(x => (x.Item1, x.Item2!))
@@ -69,7 +75,7 @@ internal sealed record RecordFeatures
                     .ToList(),
             },
             DiagnosticReport d => Concept(r, d.Code, ids, TimeOf(d.Effective) ?? TimeOfInstant(d.Issued)) with { Issued = d.Issued?.ToUniversalTime() },
-            Procedure p => Concept(r, p.Code, ids, TimeOf(p.Performed)),
+            Procedure p => Concept(r, p.Code, ids, TimeOf(p.Performed), WrittenOf(p.Performed)),
             Encounter e => EncounterFeatures(e, ids) with
             {
                 Provider = e.ServiceProvider is { } sp ? ReferencedFeatures(sp, candidate) : null,
@@ -84,13 +90,24 @@ internal sealed record RecordFeatures
         };
     }
 
-    private static RecordFeatures Concept(Resource r, CodeableConcept? concept, IReadOnlyList<string> ids, (DateTimeOffset, DateTimeOffset)? time) => new()
+    private static RecordFeatures Concept(Resource r, CodeableConcept? concept, IReadOnlyList<string> ids, (DateTimeOffset, DateTimeOffset)? time, string? written = null) => new()
     {
         Type = r.TypeName,
         Codes = CodeSystems.KeysOf(concept),
         Text = ConceptText(concept),
         Time = time,
         Identifiers = ids,
+        WrittenDay = written is { Length: >= 10 } ? written[..10] : null,
+        DateOnly = written is { Length: 10 },
+    };
+
+    // The clinical time as the source wrote it (a dateTime, or a period's start).
+    private static string? WrittenOf(DataType? element) => element switch
+    {
+        FhirDateTime dt => dt.Value,
+        Date d => d.Value,
+        Period p => p.Start ?? p.End,
+        _ => null,
     };
 
     private static RecordFeatures EncounterFeatures(Encounter e, IReadOnlyList<string> ids)
@@ -256,6 +273,9 @@ internal sealed record RecordFeatures
 /// <summary>A comparable value: a UCUM-canonical quantity, a set of codes, or normalised text.</summary>
 internal sealed record ValueFeature(UcumQuantities.Canonical? Quantity, Hl7.Fhir.Model.Quantity? Raw, IReadOnlyList<string> Codes, string? Text)
 {
+    /// <summary>The molar mass of the observed analyte (from its LOINC code), so mg/dL and mmol/L compare; null when unknown.</summary>
+    public decimal? MolarMass { get; init; }
+
     public static ValueFeature? Of(DataType? value) => value switch
     {
         Quantity q when q.Value is not null => new ValueFeature(UcumQuantities.TryCanonicalize(q, out var c) ? c : null, q, [], null),
@@ -286,6 +306,12 @@ internal sealed record ValueFeature(UcumQuantities.Canonical? Quantity, Hl7.Fhir
 
     public bool SameAs(ValueFeature other, double relativeTolerance)
     {
+        if (Raw is not null && other.Raw is not null)
+        {
+            // Both written as quantities: compared with their units known (rounding after conversion, mass vs substance).
+            return UcumQuantities.AreEqual(Raw, other.Raw, relativeTolerance, MolarMass ?? other.MolarMass);
+        }
+
         if (Quantity is { } a && other.Quantity is { } b)
         {
             return UcumQuantities.AreEqual(a, b, relativeTolerance);

@@ -164,8 +164,35 @@ public static class UcumQuantities
             return false;
         }
 
+        return AreEqual(left, right, relativeTolerance, null);
+    }
+
+    /// <summary>
+    /// Whether two quantities are the same amount, as <see cref="AreEqual(Quantity?, Quantity?, double)"/>; with the
+    /// analyte's molar mass, a mass concentration and a substance concentration (mg/dL and mmol/L of glucose) compare too.
+    /// In different units, an integer written with trailing zeros (140500 µmol/L) may be a value rounded to significant
+    /// digits after conversion, so its zeros are not taken as written precision; in one unit every digit counts.
+    /// </summary>
+    internal static bool AreEqual(Quantity? left, Quantity? right, double relativeTolerance, decimal? molarMass)
+    {
+        if (left?.Value is null || right?.Value is null)
+        {
+            return false;
+        }
+
         if (TryCanonicalize(left, out var a) && TryCanonicalize(right, out var b))
         {
+            if (!string.Equals(Normalized(UnitOf(left)), Normalized(UnitOf(right)), StringComparison.Ordinal))
+            {
+                a = Converted(a, left.Value.Value);
+                b = Converted(b, right.Value.Value);
+                if (molarMass is { } m && !string.Equals(a.Dimension, b.Dimension, StringComparison.Ordinal))
+                {
+                    a = ToSubstance(a, m) ?? a;
+                    b = ToSubstance(b, m) ?? b;
+                }
+            }
+
             return AreEqual(a, b, relativeTolerance);
         }
 
@@ -220,6 +247,55 @@ public static class UcumQuantities
         catch (OverflowException)
         {
             return false;
+        }
+    }
+
+    private static string Normalized(string? unit)
+    {
+        var u = string.IsNullOrWhiteSpace(unit) ? "1" : unit.Trim();
+        return Aliases.TryGetValue(u, out var alias) ? alias : u;
+    }
+
+    // An integer with trailing zeros written in another unit than its copy: the zeros may be rounding (4 significant
+    // digits of 140,510 µmol/L are 140,500). It is read with at least three significant digits, as labs round converted
+    // values: 140,500 carries ±50, 4,100 carries ±5, and 200 or 120 keep every digit.
+    private static Canonical Converted(Canonical c, decimal written)
+    {
+        if (written.Scale != 0 || written == 0 || c.Resolution <= 0)
+        {
+            return c;
+        }
+
+        var v = decimal.Truncate(Math.Abs(written));
+        var digits = v.ToString(CultureInfo.InvariantCulture).Length;
+        var widen = 1m;
+        for (var zeros = 0; zeros < digits - 3 && v % 10 == 0; zeros++)
+        {
+            v /= 10;
+            widen *= 10;
+        }
+
+        return widen == 1 ? c : c with { Resolution = c.Resolution * widen };
+    }
+
+    // A mass concentration as the substance concentration of an analyte of this molar mass (g/mol); null when the
+    // quantity is not a mass concentration.
+    private static Canonical? ToSubstance(Canonical mass, decimal molarMass)
+    {
+        if (molarMass <= 0 || Factors.GetOrAdd("g/L", UnitFactor) is not { } g || Factors.GetOrAdd("mol/L", UnitFactor) is not { } mol
+            || !string.Equals(mass.Dimension, g.Dimension, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            var ratio = mol.Factor / (g.Factor * molarMass);
+            return new Canonical(mass.Value * ratio, mol.Dimension) { Resolution = mass.Resolution * ratio };
+        }
+        catch (OverflowException)
+        {
+            return null;
         }
     }
 

@@ -50,6 +50,27 @@ public class ClinicalRecordMatcherTests
     }
 
     [Fact]
+    public void Compare_GlucoseInMgPerDlAndItsSiCopyInMmolPerL_Matches()
+    {
+        // 95 mg/dL of glucose (180.16 g/mol) is 5.27 mmol/L; a lab reporting SI units keeps the LOINC code.
+        Assert.True(Matches(Lab("2020-03-01T08:00:00Z", 95m, "mg/dL"), Lab("2020-03-01T08:00:00Z", 5.27m, "mmol/L")));
+        Assert.False(Matches(Lab("2020-03-01T08:00:00Z", 95m, "mg/dL"), Lab("2020-03-01T08:00:00Z", 5.49m, "mmol/L")));
+    }
+
+    [Fact]
+    public void Compare_DateOnlyCopyOfDailyOrders_PrefersTheOrderWrittenOnThatDay()
+    {
+        // Daily orders 25 h apart; a pharmacy copies one as a date. The date overlaps both instants (±14 h of zones),
+        // so both match; the order whose own day is that date is the better evidence.
+        var copy = C("pharmacy", Med("2020-01-02"));
+        var sameDay = _matcher.Compare(copy, C("hospital", Med("2020-01-02T22:30:00-05:00")));
+        var dayBefore = _matcher.Compare(copy, C("hospital", Med("2020-01-01T21:47:00-05:00")));
+
+        Assert.True(sameDay.IsMatch);
+        Assert.True(sameDay.Score > dayBefore.Score);
+    }
+
+    [Fact]
     public void Compare_DrawTimeAgainstIssuedTimeHoursLater_Matches()
     {
         var issuedOnly = Lab("2020-03-01T08:00:00Z", 110m, "mg/dL");

@@ -34,6 +34,34 @@ public class UcumQuantitiesTests
         Assert.False(UcumQuantities.AreEqual(Q(b, ub), Q(a, ua), 0));
     }
 
+    [Theory]
+    [InlineData("140.51", "mmol/L", "140500", "umol/L")]  // 4 significant digits after conversion: the zeros are rounding
+    [InlineData("4.1", "mmol/L", "4100", "umol/L")]
+    public void AreEqual_IntegerWithTrailingZerosInAnotherUnit_ComparedAtItsSignificantDigits(string a, string ua, string b, string ub)
+    {
+        Assert.True(UcumQuantities.AreEqual(Q(a, ua), Q(b, ub), 0));
+        Assert.True(UcumQuantities.AreEqual(Q(b, ub), Q(a, ua), 0));
+    }
+
+    [Theory]
+    [InlineData("120", "mm[Hg]", "130", "mm[Hg]")]    // one unit: every written digit counts, zeros too
+    [InlineData("200", "mg/dL", "2.04", "g/L")]        // three digits or fewer: the zeros are written precision
+    [InlineData("140.51", "mmol/L", "140700", "umol/L")]
+    [InlineData("24321.98", "umol/L", "24390", "umol/L")]
+    public void AreEqual_TrailingZerosInOneUnitOrBeyondTheRounding_NotEqual(string a, string ua, string b, string ub)
+    {
+        Assert.False(UcumQuantities.AreEqual(Q(a, ua), Q(b, ub), 0));
+    }
+
+    [Fact]
+    public void AreEqual_MassAndSubstanceConcentrationWithTheAnalytesMolarMass_Equal()
+    {
+        // Cholesterol 200 mg/dL = 5.17 mmol/L (386.65 g/mol); without the molar mass the dimensions differ.
+        Assert.True(UcumQuantities.AreEqual(Q("200", "mg/dL"), Q("5.17", "mmol/L"), 0, 386.65m));
+        Assert.False(UcumQuantities.AreEqual(Q("200", "mg/dL"), Q("5.30", "mmol/L"), 0, 386.65m));
+        Assert.False(UcumQuantities.AreEqual(Q("200", "mg/dL"), Q("5.17", "mmol/L"), 0));
+    }
+
     [Fact]
     public void TryCanonicalize_Value_CarriesItsWrittenPrecision()
     {
