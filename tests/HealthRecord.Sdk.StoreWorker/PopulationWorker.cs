@@ -10,7 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 /// A worker of a population run split across processes (<see cref="AggregationRequest.Shard"/>):
 /// <c>storeworker population STORE SHARD NAME=PATH…</c>, STORE as for the update workers, SHARD <c>i/n</c> or <c>-</c>
 /// (everyone). Prints <c>saved PERSON VERSION RECORDS</c> per person saved (RECORDS: EHR records, the golden Patient
-/// excluded) and <c>done PERSONS</c> at the end.
+/// excluded) and <c>done PERSONS</c> at the end. <c>STOREWORKER_PAUSE_MS</c> pauses after each person (so a test can
+/// kill the run between people).
 /// </summary>
 internal static class PopulationWorker
 {
@@ -42,10 +43,11 @@ internal static class PopulationWorker
         });
         await using var provider = services.BuildServiceProvider();
         var request = new AggregationRequest { Sources = args[2..].Select(SourceRequest.Parse).ToList(), SaveToStore = true, Shard = shard };
-        var result = await provider.GetRequiredService<IPopulationAggregator>().AggregatePopulationAsync(request, (ehr, _) =>
+        var pause = int.TryParse(Environment.GetEnvironmentVariable("STOREWORKER_PAUSE_MS"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 0;
+        var result = await provider.GetRequiredService<IPopulationAggregator>().AggregatePopulationAsync(request, async (ehr, ct) =>
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"saved {ehr.PersonId} {ehr.Version} {ehr.Records.Count}"));
-            return ValueTask.CompletedTask;
+            await Task.Delay(pause, ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {result.Persons}"));
         return 0;
