@@ -21,6 +21,12 @@ internal sealed class SqliteDatabase(SqliteEhrStoreOptions options)
 
     private string Name => $"The SQLite store '{DataSource}'";
 
+    /// <summary>
+    /// Test seam: caps every write connection's database size (<c>PRAGMA max_page_count</c>), so a full disk can be
+    /// simulated where no small file system can be mounted. Never set by the SDK.
+    /// </summary>
+    internal long? MaxPageCount { get; set; }
+
     /// <summary>Opens a read-write connection (the caller disposes it), creating or migrating the store on first use.</summary>
     public async Task<SqliteConnection> OpenWriteAsync(CancellationToken cancellationToken)
     {
@@ -57,6 +63,13 @@ internal sealed class SqliteDatabase(SqliteEhrStoreOptions options)
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (MaxPageCount is { } pages)
+            {
+                using var cap = connection.CreateCommand();
+                cap.CommandText = $"PRAGMA max_page_count = {pages}";
+                await cap.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return connection;
         }
         catch

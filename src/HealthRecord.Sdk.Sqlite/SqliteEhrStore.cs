@@ -48,6 +48,9 @@ public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
     /// <summary>The database file, as the connection string names it.</summary>
     public string DataSource => _database.DataSource;
 
+    /// <summary>The database (for tests: <see cref="SqliteDatabase.MaxPageCount"/>).</summary>
+    internal SqliteDatabase Database => _database;
+
     /// <summary>The schema version this SDK writes.</summary>
     public static int SchemaVersion => SqliteSchema.CurrentVersion;
 

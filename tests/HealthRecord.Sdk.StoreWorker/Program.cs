@@ -15,6 +15,12 @@ using Hl7.Fhir.Model;
 // version read (IVersionedEhrStore); a conflict (another writer saved first) is read again and retried. The first
 // save of a person names it after this worker, so concurrent workers race to create each person. Prints
 // "saved PERSON VERSION RECORD" per update and "done" at the end.
+// storeworker population STORE SHARD NAME=PATH…: a population run (see PopulationWorker).
+if (args.Length > 0 && args[0] == "population")
+{
+    return await PopulationWorker.RunAsync(args[1..]);
+}
+
 if (args.Length != 4)
 {
     Console.Error.WriteLine("usage: storeworker STORE WORKER PEOPLE UPDATES");

@@ -90,6 +90,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
     {
         ArgumentNullException.ThrowIfNull(request);
         SourceReader.Validate(request);
+        PopulationShards.RefuseShard(request);
         using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.aggregate");
         activity?.SetTag("healthrecord.sources", request.Sources.Count);
         Log.AggregationStarted(_logger, request.Sources.Count);
@@ -103,6 +104,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         ArgumentNullException.ThrowIfNull(records);
         using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.aggregate_records");
         request ??= new AggregationRequest();
+        PopulationShards.RefuseShard(request);
         var declared = request.Sources.ToDictionary(s => s.Name, s => s.Patient, StringComparer.Ordinal);
         var summaries = records.GroupBy(r => r.SourceName, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
@@ -229,6 +231,13 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var ordered = documents.OrderBy(d => d.Source, StringComparer.Ordinal).ThenBy(d => d.DocumentId, StringComparer.Ordinal).ToList();
         var parts = PopulationPlan.Parts(request.Sources, ordered, patients, population);
         var totalPersons = population.Count;
+        if (request.Shard is { } shard)
+        {
+            // Split across workers (PopulationShard): read only the parts holding this shard's people.
+            (totalPersons, var ownedKeys) = PopulationShards.Owned(shard, patients, population);
+            parts = PopulationShards.Parts(parts, request.Sources, ordered, ownedKeys);
+        }
+
         progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = Stopwatch.GetElapsedTime(linkStarted) });
 
         // Pass 2: part by part (in parallel), person by person; each EHR is handed over and let go.
@@ -259,6 +268,11 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
             for (var p = 0; p < persons.Count; p++)
             {
                 ct.ThrowIfCancellationRequested();
+                if (!PopulationShards.Owns(request.Shard, graph, persons[p]))
+                {
+                    continue; // another shard's person
+                }
+
                 var ehr = _merger.Build(graph, persons[p], p, request.Policy, overrides, keepSourceRecords: true);
                 if (save && await CompleteEnoughToSaveAsync(ehr, incompleteSources, ct).ConfigureAwait(false) is { } notSaved)
                 {

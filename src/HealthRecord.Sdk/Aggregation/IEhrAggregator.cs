@@ -45,6 +45,13 @@ public sealed class AggregationRequest
 
     /// <summary>Told about progress (stages and counts, never patient data).</summary>
     public IProgress<AggregationProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Only for a population run (<see cref="IPopulationAggregator"/>): aggregate and save only the people of this shard,
+    /// so a run can be split across processes and machines writing one store (docs/storage.md, "Scaling out");
+    /// <see langword="null"/> aggregates everyone. Other aggregations refuse a request with a shard.
+    /// </summary>
+    public PopulationShard? Shard { get; init; }
 }
 
 /// <summary>Progress of an aggregation.</summary>

@@ -137,8 +137,9 @@ public abstract class StoreProcessTests
         return (process.ExitCode, await output + await error);
     }
 
-    // The worker is built beside the tests (a ProjectReference that only orders the build), in the same configuration.
-    private static string WorkerPath()
+    /// <summary>The store worker's dll: built beside the tests (a ProjectReference that only orders the build), in the same configuration.</summary>
+    /// <returns>The path.</returns>
+    public static string WorkerPath()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         var path = Path.Combine(Corpus.RepositoryRoot, "tests", "HealthRecord.Sdk.StoreWorker", "bin", configuration, "net10.0", "HealthRecord.Sdk.StoreWorker.dll");

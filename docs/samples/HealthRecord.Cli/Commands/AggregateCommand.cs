@@ -15,8 +15,13 @@ public sealed class AggregateCommand(IAnsiConsole console) : AsyncCommand<Aggreg
     {
         /// <summary>Where to save.</summary>
         [CommandOption("--store <STORE>")]
-        [Description("Also save each EHR as a new version: sqlite:FILE (postgres:CONN is planned).")]
+        [Description("Also save each EHR as a new version: sqlite:FILE or postgres:CONN. Each saved person is printed (saved: person ID version N) as it is saved.")]
         public string? Store { get; set; }
+
+        /// <summary>The shard of a population run split across workers.</summary>
+        [CommandOption("--shard <I/N>")]
+        [Description("Aggregate only shard I of N (1 ≤ I ≤ N) of the people: run N workers (processes or machines) with the same sources and --store, one per shard; every person lands in exactly one shard. See docs/storage.md.")]
+        public string? Shard { get; set; }
 
         /// <summary>The merge policy.</summary>
         [CommandOption("--policy <NAME>")]
@@ -37,6 +42,20 @@ public sealed class AggregateCommand(IAnsiConsole console) : AsyncCommand<Aggreg
         [CommandOption("--lineage <PATH>")]
         [Description("Write lineage CSV: person,source,source_resource,ehr_resource,action,reason.")]
         public string? Lineage { get; set; }
+
+        /// <inheritdoc />
+        public override ValidationResult Validate()
+        {
+            var sources = base.Validate();
+            if (!sources.Successful || Shard is null)
+            {
+                return sources;
+            }
+
+            return PopulationShard.TryParse(Shard, out _)
+                ? ValidationResult.Success()
+                : ValidationResult.Error($"--shard takes I/N with 1 ≤ I ≤ N (e.g. --shard 2/4), not '{Shard}'.");
+        }
     }
 
     /// <inheritdoc />
@@ -48,7 +67,8 @@ public sealed class AggregateCommand(IAnsiConsole console) : AsyncCommand<Aggreg
         var runner = new AggregationRunner(console);
 
         // Person by person: identities are linked first, then each person is aggregated, written and let go.
-        var (result, shown, tally) = await runner.RunPopulationAsync(services.GetRequiredService<IPopulationAggregator>(), settings.ParsedSources(), settings.Out, settings.Lineage, cancellationToken);
+        var (result, shown, tally) = await runner.RunPopulationAsync(services.GetRequiredService<IPopulationAggregator>(), settings.ParsedSources(), settings.Out, settings.Lineage, cancellationToken,
+            settings.Shard is null ? null : PopulationShard.TryParse(settings.Shard, out var shard) ? shard : null);
         runner.PrintSummary(result, shown, tally);
         console.WriteLine();
         foreach (var path in tally.Written.Take(10))
@@ -69,7 +89,17 @@ public sealed class AggregateCommand(IAnsiConsole console) : AsyncCommand<Aggreg
         var notSaved = result.Issues.Count(i => i.Code == HealthRecord.Sdk.Errors.HealthRecordErrorCode.SourceUnavailable);
         if (settings.Store is not null && result.Persons > notSaved)
         {
-            console.MarkupLineInterpolated($"Saved to [green]{settings.Store}[/]{(notSaved > 0 ? $" (except {notSaved} EHRs whose stored version is kept)" : "")}");
+            console.MarkupLineInterpolated($"Saved to [green]{settings.Store}[/]{(notSaved > 0 ? $" (except {notSaved} EHRs whose stored version is kept)" : "")}: {tally.Saved} persons (each listed above as it was saved; a run is not atomic across people: stopped part-way, it keeps those listed, and running it again completes the rest).");
+        }
+
+        if (settings.Shard is not null)
+        {
+            console.MarkupLineInterpolated($"Shard {settings.Shard}: {result.Persons} of the population's persons belong to this shard; the other shards' workers aggregate the rest.");
+        }
+
+        if (result.Persons == 0 && settings.Shard is not null && result.Sources.Sum(s => s.RecordsRead) > 0)
+        {
+            return CliApp.Success; // a shard may own nobody in a small population
         }
 
         if (result.Persons == 0)

@@ -64,7 +64,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
     /// </summary>
     /// <returns>The run's outcome and the few EHRs kept to print (at most <see cref="ShownPersons"/>).</returns>
     public async Task<(PopulationResult Result, IReadOnlyList<EhrAggregate> Shown, PopulationTally Tally)> RunPopulationAsync(IPopulationAggregator aggregator, IReadOnlyList<SourceRequest> sources,
-        string? outPath, string? lineagePath, CancellationToken cancellationToken)
+        string? outPath, string? lineagePath, CancellationToken cancellationToken, PopulationShard? shard = null)
     {
         var shown = new List<EhrAggregate>();
         var tally = new PopulationTally();
@@ -85,6 +85,12 @@ internal sealed class AggregationRunner(IAnsiConsole console)
             async ValueTask OnEhrAsync(EhrAggregate ehr, CancellationToken ct)
             {
                 tally.Add(ehr);
+                if (ehr.Version > 0)
+                {
+                    // Saved (the store gave it a version): say so at once, so a run stopped part-way has named what it kept.
+                    console.MarkupLineInterpolated($"saved: person {ehr.PersonId} version {ehr.Version}");
+                }
+
                 if (shown.Count < ShownPersons)
                 {
                     shown.Add(ehr);
@@ -140,7 +146,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
                                 task.Description = $"{StageName(p.Stage)}: {p.Completed}/{p.Total} people, {p.RecordsPerSecond:0} records/s";
                             }
                         });
-                        r = await aggregator.AggregatePopulationAsync(new AggregationRequest { Sources = sources, Progress = progress }, OnEhrAsync, cancellationToken).ConfigureAwait(false);
+                        r = await aggregator.AggregatePopulationAsync(new AggregationRequest { Sources = sources, Progress = progress, Shard = shard }, OnEhrAsync, cancellationToken).ConfigureAwait(false);
                         foreach (var t in tasks.Values)
                         {
                             t.Value = t.MaxValue;
@@ -150,7 +156,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
             }
             else
             {
-                result = await aggregator.AggregatePopulationAsync(new AggregationRequest { Sources = sources, Progress = PopulationProgress() }, OnEhrAsync, cancellationToken).ConfigureAwait(false);
+                result = await aggregator.AggregatePopulationAsync(new AggregationRequest { Sources = sources, Progress = PopulationProgress(), Shard = shard }, OnEhrAsync, cancellationToken).ConfigureAwait(false);
             }
 
             if (first is not null)
@@ -218,6 +224,9 @@ internal sealed class AggregationRunner(IAnsiConsole console)
 
         public int Merged { get; private set; }
 
+        /// <summary>EHRs the store saved (or found unchanged: their latest version).</summary>
+        public int Saved { get; private set; }
+
         public int Rejected { get; private set; }
 
         public int Conflicts { get; private set; }
@@ -234,6 +243,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
 
         public void Add(EhrAggregate ehr)
         {
+            Saved += ehr.Version > 0 ? 1 : 0;
             Merged += ehr.Lineage.Count(l => l.Action == LineageAction.Merged);
             Conflicts += ehr.Conflicts.Count;
             foreach (var row in ehr.Lineage.Where(l => l.Action == LineageAction.Rejected))
