@@ -112,6 +112,15 @@ public class FebrlCorpusTests(ITestOutputHelper output)
         var quality = PairwiseQuality.Of(candidates, result, queue, crossOnly);
         var s = result.Statistics!;
         output.WriteLine($"{name}: {quality}; compared {s.ComparedPairs} of {s.TotalPairs} (reduction ratio {s.ReductionRatio:F6}); possible links {result.Links.Count(l => l.Decision == LinkDecision.Possible)}");
+        var missed = MissedPairs.Of(candidates, result, crossOnly);
+        output.WriteLine("missed (automatic): " + string.Join(", ", missed.GroupBy(m => m.Reason).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")));
+        foreach (var (left, right, reason, why) in missed.Where(m => m.Reason is not (MissedPairs.Reason.TwinShaped or MissedPairs.Reason.ParentChildOrRelative)))
+        {
+            output.WriteLine($"  {reason}: {why}");
+            output.WriteLine($"    {MissedPairs.Describe(left)}");
+            output.WriteLine($"    {MissedPairs.Describe(right)}");
+        }
+
         return (quality, result);
     }
 }
