@@ -37,14 +37,15 @@ internal sealed class PatientComparator
         {
             // Given and family names written the wrong way round in one source; a family name of several words
             // ("de la cruz", "slack-smith") written as the given name reads as a given and middle names.
-            // Written the wrong way round and mistyped as well: one side close (JW >= 0.92), the other at least similar
-            // (JW >= 0.80); each graded by its own similarity.
+            // Written the wrong way round and mistyped as well: one crossed pair close (JW >= 0.92), the other at least similar
+            // (JW >= 0.80); both names graded by the weaker of the two, so the grade is the same whichever record comes first.
             var swappedGiven = SwappedSimilarity(b.Family[0], a);
             var swappedFamily = swappedGiven >= 0.80 ? SwappedSimilarity(a.Family[0], b) : 0;
             if (swappedGiven >= 0.80 && swappedFamily >= 0.80 && Math.Max(swappedGiven, swappedFamily) >= 0.92)
             {
-                var swapGiven = swappedGiven >= 0.92 ? FieldSpec.GivenClose : swappedGiven >= 0.88 ? FieldSpec.GivenJw88 : FieldSpec.GivenSimilar;
-                var swapFamily = swappedFamily >= 0.92 ? FieldSpec.FamilyClose : swappedFamily >= 0.88 ? FieldSpec.FamilyJw88 : FieldSpec.FamilySimilar;
+                var weaker = Math.Min(swappedGiven, swappedFamily);
+                var swapGiven = weaker >= 0.92 ? FieldSpec.GivenClose : weaker >= 0.88 ? FieldSpec.GivenJw88 : FieldSpec.GivenSimilar;
+                var swapFamily = weaker >= 0.92 ? FieldSpec.FamilyClose : weaker >= 0.88 ? FieldSpec.FamilyJw88 : FieldSpec.FamilySimilar;
                 return (Math.Min(given, swapGiven), Math.Min(family, swapFamily));
             }
         }
@@ -78,6 +79,12 @@ internal sealed class PatientComparator
         }
 
         var best = Similarity(x, y, 0.80);
+        if (best < 0.92 && (a.Given.Length > 1 || b.Given.Length > 1))
+        {
+            // A given name split by a stray space ("el iza", "t lmothy"), or two given names run together ("maryann").
+            best = Math.Max(best, Similarity(a.GivenJoined, b.GivenJoined, 0.80));
+        }
+
         if (best >= 0.92)
         {
             return FieldSpec.GivenClose;
