@@ -86,6 +86,13 @@ public class HeavierCorruptionTests(ITestOutputHelper output)
             .Select(CandidateBlocker.Unpack).Count(p => Febrl.Entity(sorted[p.Left].Key) == Febrl.Entity(sorted[p.Right].Key));
         output.WriteLine($"blocking keeps {blocked} of the 5000 true pairs");
         output.WriteLine("missed: " + string.Join(", ", missed.GroupBy(m => m.Reason).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")));
+        foreach (var group in missed.Where(m => m.Reason == MissedPairs.Reason.Possible)
+            .GroupBy(m => m.Explanation.Contains("at most possible: ", StringComparison.Ordinal) ? m.Explanation.Split("at most possible: ")[1].Split(" (")[0] : "score below the match threshold")
+            .OrderByDescending(g => g.Count()))
+        {
+            output.WriteLine($"  possible, {group.Key}: {group.Count()}");
+        }
+
         foreach (var (left, right, reason, why) in missed.Where(m => m.Reason is MissedPairs.Reason.Possible or MissedPairs.Reason.NotLinked).Take(40))
         {
             output.WriteLine($"  {reason}: {why}");
