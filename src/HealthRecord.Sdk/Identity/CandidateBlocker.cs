@@ -21,7 +21,9 @@ internal static class CandidateBlocker
 
             if (f.Given.Length > 0)
             {
-                yield return ("nysiis(given)+nysiis(family)", PhoneticKeys.Nysiis(f.Given[0]) + "|" + PhoneticKeys.Nysiis(family));
+                // In either order, so given and family names written the wrong way round share the key.
+                string g = PhoneticKeys.Nysiis(f.Given[0]), n = PhoneticKeys.Nysiis(family);
+                yield return ("nysiis(given)+nysiis(family)", string.CompareOrdinal(g, n) <= 0 ? g + "|" + n : n + "|" + g);
             }
         }
 
@@ -37,11 +39,17 @@ internal static class CandidateBlocker
             }
         }
 
-        if (f.Given.Length > 0)
+        foreach (var postcode in f.PostalCodes)
         {
-            foreach (var postcode in f.PostalCodes)
+            // The initial of the given name and of the family name: names written the wrong way round, or one of them lost.
+            if (f.Given.Length > 0)
             {
                 yield return ("postcode+initial", postcode + f.Given[0][0]);
+            }
+
+            if (f.Family.Length > 0)
+            {
+                yield return ("postcode+initial", postcode + f.Family[0][0]);
             }
         }
 
@@ -53,11 +61,31 @@ internal static class CandidateBlocker
             {
                 yield return ("house number+street", words[0] + " " + words[1]);
             }
+
+            // The street without its number, in one postcode: a mistyped or missing house number.
+            var street = words.Length >= 2 && words[0].Length > 0 && char.IsAsciiDigit(words[0][0]) ? words[1] : words[0];
+            if (street.Length >= 3 && !char.IsAsciiDigit(street[0]))
+            {
+                foreach (var postcode in f.PostalCodes)
+                {
+                    yield return ("street+postcode", street + " " + postcode);
+                }
+            }
         }
 
         foreach (var ssn in f.Ssns)
         {
             yield return ("identifier", "ssn|" + ssn);
+            if (ssn.Length >= 7)
+            {
+                // The number and the number with each digit left out in turn (a symmetric deletion neighbourhood): two numbers
+                // one keying error apart (a digit wrong, dropped, added, or two adjacent digits swapped) share one of these keys.
+                yield return ("identifier one keying error apart", ssn);
+                for (var i = 0; i < ssn.Length; i++)
+                {
+                    yield return ("identifier one keying error apart", string.Concat(ssn.AsSpan(0, i), ssn.AsSpan(i + 1)));
+                }
+            }
         }
 
         foreach (var id in f.DriversLicenses.Concat(f.LocalIdentifiers))

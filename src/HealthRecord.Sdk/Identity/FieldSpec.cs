@@ -30,10 +30,16 @@ internal static class FieldSpec
     public const int BirthDateDifferent = 4;
     public const int BirthDateFar = 5;
 
+    /// <summary>
+    /// Birth dates in one year, one digit of the month or day apart (or day and month swapped), 3 to 240 days apart: a keying
+    /// error no two siblings show (siblings are born at least about nine months apart, twins on one day or the next).
+    /// </summary>
+    public const int BirthDateSameYearTypo = 6;
+
     /// <summary>SSN: two adjacent digits transposed (a keying error; never the number of a twin).</summary>
     public const int SsnTransposed = 1;
 
-    /// <summary>SSN: one digit different and at least 100 apart (a keying error; never the number of a twin).</summary>
+    /// <summary>SSN: one digit different and at least 100 apart, or one digit dropped or added (a keying error; never the number of a twin).</summary>
     public const int SsnOneDigit = 2;
 
     /// <summary>SSN: less than 100 apart (a keying error in the last digits, or the next numbers issued: twins, siblings).</summary>
@@ -45,7 +51,7 @@ internal static class FieldSpec
     [
         ["exact", "nickname", "close", "jw88", "similar", "different"],
         ["exact", "close", "jw88", "two-edits", "similar", "different"],
-        ["exact", "one-digit", "day-month-swap", "close", "different", "years-apart"],
+        ["exact", "one-digit", "day-month-swap", "close", "different", "years-apart", "same-year-typo"],
         ["same", "different"],
         ["exact", "close", "jw88", "reordered", "similar", "different"],
         ["exact", "close", "similar", "different"],
@@ -62,7 +68,7 @@ internal static class FieldSpec
     [
         [0.855, 0.05, 0.04, 0.015, 0.02, 0.02],
         [0.895, 0.045, 0.0075, 0.0075, 0.015, 0.03],
-        [0.93, 0.03, 0.01, 0.01, 0.015, 0.005],
+        [0.93, 0.015, 0.005, 0.01, 0.015, 0.005, 0.02],
         [0.98, 0.02],
         [0.60, 0.08, 0.03, 0.02, 0.03, 0.24],
         [0.70, 0.05, 0.01, 0.24],
@@ -79,7 +85,7 @@ internal static class FieldSpec
     [
         [0.005, 0.001, 0.004, 0.005, 0.015, 0.97],
         [0.002, 0.002, 0.003, 0.002, 0.007, 0.984],
-        [0.00004, 0.0003, 0.00004, 0.005, 0.15, 0.84462],
+        [0.00004, 0.00015, 0.00002, 0.005, 0.15, 0.84462, 0.00017],
         [0.5, 0.5],
         [0.0005, 0.0004, 0.0004, 0.0002, 0.0045, 0.9940],
         [0.02, 0.005, 0.01, 0.965],

@@ -37,11 +37,16 @@ internal sealed class PatientComparator
         {
             // Given and family names written the wrong way round in one source; a family name of several words
             // ("de la cruz", "slack-smith") written as the given name reads as a given and middle names.
+            // Written the wrong way round and mistyped as well: one crossed pair close (JW >= 0.92), the other at least similar
+            // (JW >= 0.80); both names graded by the weaker of the two, so the grade is the same whichever record comes first.
             var swappedGiven = SwappedSimilarity(b.Family[0], a);
-            var swappedFamily = swappedGiven >= 0.92 ? SwappedSimilarity(a.Family[0], b) : 0;
-            if (swappedGiven >= 0.92 && swappedFamily >= 0.92)
+            var swappedFamily = swappedGiven >= 0.80 ? SwappedSimilarity(a.Family[0], b) : 0;
+            if (swappedGiven >= 0.80 && swappedFamily >= 0.80 && Math.Max(swappedGiven, swappedFamily) >= 0.92)
             {
-                return (FieldSpec.GivenClose, FieldSpec.FamilyClose);
+                var weaker = Math.Min(swappedGiven, swappedFamily);
+                var swapGiven = weaker >= 0.92 ? FieldSpec.GivenClose : weaker >= 0.88 ? FieldSpec.GivenJw88 : FieldSpec.GivenSimilar;
+                var swapFamily = weaker >= 0.92 ? FieldSpec.FamilyClose : weaker >= 0.88 ? FieldSpec.FamilyJw88 : FieldSpec.FamilySimilar;
+                return (Math.Min(given, swapGiven), Math.Min(family, swapFamily));
             }
         }
 
@@ -51,8 +56,8 @@ internal sealed class PatientComparator
     /// <summary>How alike <paramref name="family"/> is to the given name of <paramref name="other"/> (its first word, or all its words run together).</summary>
     private static double SwappedSimilarity(string family, PatientFeatures other)
     {
-        var best = Similarity(family, other.Given[0], 0.92);
-        return best < 0.92 && other.GivenJoined.Length > other.Given[0].Length ? Math.Max(best, Similarity(family, other.GivenJoined, 0.92)) : best;
+        var best = Similarity(family, other.Given[0], 0.80);
+        return best < 0.92 && other.GivenJoined.Length > other.Given[0].Length ? Math.Max(best, Similarity(family, other.GivenJoined, 0.80)) : best;
     }
 
     /// <summary>
@@ -74,6 +79,12 @@ internal sealed class PatientComparator
         }
 
         var best = Similarity(x, y, 0.80);
+        if (best < 0.92 && (a.Given.Length > 1 || b.Given.Length > 1))
+        {
+            // A given name split by a stray space ("el iza", "t lmothy"), or two given names run together ("maryann").
+            best = Math.Max(best, Similarity(a.GivenJoined, b.GivenJoined, 0.80));
+        }
+
         if (best >= 0.92)
         {
             return FieldSpec.GivenClose;
@@ -315,18 +326,32 @@ internal sealed class PatientComparator
         }
 
         var distance = EditDistance.Distance(a, b);
+        var swapped = a.AsSpan(0, 4).SequenceEqual(b.AsSpan(0, 4)) && a.AsSpan(4, 2).SequenceEqual(b.AsSpan(6, 2)) && a.AsSpan(6, 2).SequenceEqual(b.AsSpan(4, 2));
+        if ((distance <= 1 || swapped) && a.AsSpan(0, 4).SequenceEqual(b.AsSpan(0, 4)) && DaysApart(a, b) is >= 3 and <= 240)
+        {
+            // A keying error inside one year that no two siblings show: too far apart for twins, too close for siblings.
+            return FieldSpec.BirthDateSameYearTypo;
+        }
+
         if (distance <= 1)
         {
             return 1;
         }
 
-        if (a.AsSpan(0, 4).SequenceEqual(b.AsSpan(0, 4)) && a.AsSpan(4, 2).SequenceEqual(b.AsSpan(6, 2)) && a.AsSpan(6, 2).SequenceEqual(b.AsSpan(4, 2)))
+        if (swapped)
         {
             return 2;
         }
 
         return distance <= 2 || a.AsSpan(0, 6).SequenceEqual(b.AsSpan(0, 6)) ? 3 : YearsApart(a, b);
     }
+
+    /// <summary>Days between two <c>yyyymmdd</c> dates; -1 when either is not a calendar date.</summary>
+    private static int DaysApart(string a, string b) =>
+        DateOnly.TryParseExact(a, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var x)
+        && DateOnly.TryParseExact(b, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var y)
+            ? Math.Abs(x.DayNumber - y.DayNumber)
+            : -1;
 
     /// <summary>Different dates: a generation apart (ten years or more) or not.</summary>
     private static int YearsApart(string a, string b)
@@ -389,10 +414,27 @@ internal sealed class PatientComparator
                 {
                     best = Math.Min(best, SsnTypo(x, y));
                 }
+                else if (Math.Abs(x.Length - y.Length) == 1 && OneDigitDropped(x.Length > y.Length ? x : y, x.Length > y.Length ? y : x))
+                {
+                    // A digit dropped or added: a keying error (two issued numbers have the same length).
+                    best = Math.Min(best, FieldSpec.SsnOneDigit);
+                }
             }
         }
 
         return best;
+    }
+
+    /// <summary>Whether <paramref name="shorter"/> is <paramref name="longer"/> with one character left out.</summary>
+    private static bool OneDigitDropped(string longer, string shorter)
+    {
+        var i = 0;
+        while (i < shorter.Length && longer[i] == shorter[i])
+        {
+            i++;
+        }
+
+        return longer.AsSpan(i + 1).SequenceEqual(shorter.AsSpan(i));
     }
 
     private static int SsnTypo(string x, string y)

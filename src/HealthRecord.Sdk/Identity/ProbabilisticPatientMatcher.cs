@@ -614,6 +614,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 safeguard = "at most possible: birth dates ten or more years apart with no shared identifier (a parent or child?)";
             }
             else if (!identifierAgrees && givenLevel != FieldSpec.Missing && birthLevel != FieldSpec.Missing
+                && birthLevel != FieldSpec.BirthDateSameYearTypo
                 && ((givenLevel >= FieldSpec.GivenJw88 && birthLevel >= 1) || (givenLevel >= FieldSpec.GivenClose && birthLevel >= 3)))
             {
                 capped = true;

@@ -52,6 +52,26 @@ public class HealthcareLinkageTests
     }
 
     [Fact]
+    public async Task LinkAsync_SameYearBirthDateTypo_LinksButSiblingsAYearApartStayApart()
+    {
+        PatientCandidate[] records =
+        [
+            // One woman: her given name and the month of her birth mistyped at the hospital (April for September, same year).
+            Candidate("clinic", "c1", "Charlotte", "Pemberton", "1948-09-30", AdministrativeGender.Female, "38 Salkauskas Crescent", "Dapto", "NSW", "2530"),
+            Candidate("hospital", "h1", "Charlote", "Pemberton", "1948-04-30", AdministrativeGender.Female, "38 Salkauskas Crescent", "Dapto", "NSW", "2530"),
+            // Brother and sister with alike names born on one calendar day a year apart, at one address (one sex not recorded).
+            Candidate("clinic", "mark", "Mark", "Whitcombe", "1961-03-14", AdministrativeGender.Male, "7 Bee Place", "Como", "WA", "6152"),
+            Candidate("hospital", "mary", "Mary", "Whitcombe", "1962-03-14", null, "7 Bee Place", "Como", "WA", "6152"),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(records);
+
+        Assert.True(result.SamePerson("clinic:Patient/c1", "hospital:Patient/h1"), result.LinkBetween("clinic:Patient/c1", "hospital:Patient/h1")?.Explanation);
+        Assert.Contains("same-year-typo", result.LinkBetween("clinic:Patient/c1", "hospital:Patient/h1")!.Explanation, StringComparison.Ordinal);
+        Assert.False(result.SamePerson("clinic:Patient/mark", "hospital:Patient/mary"), result.LinkBetween("clinic:Patient/mark", "hospital:Patient/mary")?.Explanation);
+    }
+
+    [Fact]
     public async Task LinkAsync_Household_RelativesStayApartAndEachMemberLinksAcrossSources()
     {
         // Father, mother, adult son and daughter at one address with one phone, each seen at a clinic and a hospital.

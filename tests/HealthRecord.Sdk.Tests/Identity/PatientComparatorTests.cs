@@ -11,7 +11,11 @@ public class PatientComparatorTests
     [InlineData("19620322", "19620332", "one-digit")]
     [InlineData("19620322", "19260322", "one-digit")]
     [InlineData("19620322", "19870915", "years-apart")]
-    [InlineData("19620304", "19620403", "day-month-swap")]
+    [InlineData("19620112", "19621201", "day-month-swap")]
+    [InlineData("19620304", "19620403", "same-year-typo")]
+    [InlineData("19620322", "19620522", "same-year-typo")]
+    [InlineData("19620322", "19620323", "one-digit")]
+    [InlineData("19620130", "19621130", "one-digit")]
     [InlineData("19620322", "19620311", "close")]
     [InlineData("19620322", "19650917", "different")]
     [InlineData("19620322", "1962", "close")]
@@ -46,6 +50,39 @@ public class PatientComparatorTests
     }
 
     [Theory]
+    [InlineData("Oliver", "Ryan", "Ryam", "Oliver", FieldSpec.GivenJw88, FieldSpec.FamilyJw88)]
+    [InlineData("Nathan", "Sieber", "Ssieber", "Nathna", FieldSpec.GivenClose, FieldSpec.FamilyClose)]
+    public void Compare_SwappedAndMistyped_GradedByTheirOwnSimilarity(string givenA, string familyA, string givenB, string familyB, int given, int family)
+    {
+        var a = Features(PatientBuilder.Candidate("a", "1", givenA, familyA, "1921-02-22"));
+        var b = Features(PatientBuilder.Candidate("b", "1", givenB, familyB, "1921-02-22"));
+
+        var p = PatientComparator.Compare(a, b);
+
+        Assert.Equal((given, family), (FieldSpec.Get(p, (int)MatchField.GivenName), FieldSpec.Get(p, (int)MatchField.FamilyName)));
+        Assert.Equal(p, PatientComparator.Compare(b, a));
+    }
+
+    [Fact]
+    public void Compare_SwappedButOneNameUnlike_StaysDifferent()
+    {
+        // "Ryan Oliver" and "Oliver Ryan" swap; "Ryan Oliver" and "Olga Ryan" do not (Olga is not Oliver mistyped).
+        var a = Features(PatientBuilder.Candidate("a", "1", "Ryan", "Oliver", "1921-02-22"));
+        var b = Features(PatientBuilder.Candidate("b", "1", "Olga", "Ryan", "1921-02-22"));
+
+        Assert.Equal(FieldSpec.GivenDifferent, FieldSpec.Get(PatientComparator.Compare(a, b), (int)MatchField.GivenName));
+    }
+
+    [Fact]
+    public void Compare_GivenNameSplitByAStraySpace_Close()
+    {
+        var a = Features(PatientBuilder.Candidate("a", "1", "Eliza", "Zimmermann", "1948-05-06"));
+        var b = Features(PatientBuilder.Candidate("b", "1", "El Iza", "Zimmermann", "1948-05-06"));
+
+        Assert.Equal(FieldSpec.GivenClose, FieldSpec.Get(PatientComparator.Compare(a, b), (int)MatchField.GivenName));
+    }
+
+    [Theory]
     [InlineData("de la Cruz")]
     [InlineData("Slack-Smith")]
     public void Compare_SeveralWordFamilyNameWrittenAsGivenName_CloseNames(string family)
@@ -71,7 +108,11 @@ public class PatientComparatorTests
     [InlineData("123456789", "123456780", "near")]
     [InlineData("123456789", "123456889", "one-digit")]
     [InlineData("123456789", "987654321", "different")]
-    [InlineData("123456789", "12345678", "different")]
+    [InlineData("123456789", "12345678", "one-digit")]
+    [InlineData("123456789", "12356789", "one-digit")]
+    [InlineData("123456789", "1234567890", "one-digit")]
+    [InlineData("123456789", "1234567", "different")]
+    [InlineData("123456789", "23456780", "different")]
     public void CompareSsn_Levels(string a, string b, string level)
     {
         Assert.Equal(level, FieldSpec.LevelNames[(int)MatchField.SocialSecurityNumber][PatientComparator.CompareSsn([a], [b])]);
