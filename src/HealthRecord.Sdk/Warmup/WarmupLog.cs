@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace HealthRecord.Sdk.Warmup;
+
+/// <summary>Logger messages of the warm-up. Counts and times only.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(501, LogLevel.Information, "HealthRecord.Sdk warmed up in {ElapsedMs} ms ({RecordsRead} synthetic records, {Exporters} exporters)")]
+    public static partial void WarmedUp(ILogger logger, long elapsedMs, int recordsRead, int exporters);
+}
