@@ -53,10 +53,20 @@ internal sealed class HealthRecordWarmup(
             }
         }
 
-        // Opens the store (a connection, the schema check) with a look-up that finds nobody.
-        _ = await store.FindPersonAsync([Model.RecordKey.Format(SourceNames[0], "Patient/healthrecord-warmup-none")], cancellationToken).ConfigureAwait(false);
+        // Opens the store (a connection, the schema check) with a look-up that finds nobody. A store that cannot be
+        // reached at start-up is reported, not thrown: the host's first real call meets (and reports) it anyway.
+        var storeRead = true;
+        try
+        {
+            _ = await store.FindPersonAsync([Model.RecordKey.Format(SourceNames[0], "Patient/healthrecord-warmup-none")], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Errors.EhrStoreException ex)
+        {
+            storeRead = false;
+            Log.StoreNotReached(_logger, ex.Kind.ToString());
+        }
 
-        var report = new WarmupReport(Stopwatch.GetElapsedTime(started), records.Count, result.Ehrs.Count == 0 ? 0 : _exporters.Count, StoreRead: true);
+        var report = new WarmupReport(Stopwatch.GetElapsedTime(started), records.Count, result.Ehrs.Count == 0 ? 0 : _exporters.Count, storeRead);
         Log.WarmedUp(_logger, (long)report.Elapsed.TotalMilliseconds, report.RecordsRead, report.Exporters);
         return report;
     }

@@ -24,5 +24,8 @@ public interface IHealthRecordWarmup
 /// <param name="Elapsed">Wall time of the whole warm-up.</param>
 /// <param name="RecordsRead">Synthetic records read through the registered document readers.</param>
 /// <param name="Exporters">Exporters run on the synthetic EHR (into nothing).</param>
-/// <param name="StoreRead">Whether the store answered its look-up.</param>
+/// <param name="StoreRead">
+/// Whether the store answered its look-up; <see langword="false"/> when it failed with an
+/// <see cref="Errors.EhrStoreException"/> (unreachable at start-up), which the warm-up logs as a warning instead of throwing.
+/// </param>
 public sealed record WarmupReport(TimeSpan Elapsed, int RecordsRead, int Exporters, bool StoreRead);

@@ -1,6 +1,8 @@
 using HealthRecord.Sdk.Aggregation;
 using HealthRecord.Sdk.DependencyInjection;
+using HealthRecord.Sdk.Errors;
 using HealthRecord.Sdk.Export;
+using HealthRecord.Sdk.Model;
 using HealthRecord.Sdk.Sources;
 using HealthRecord.Sdk.Storage;
 using HealthRecord.Sdk.TestSupport;
@@ -87,5 +89,31 @@ public class HealthRecordWarmupTests
         Assert.Contains(ehr.Records, r => r.Sources.Count > 1 && r.Resource.TypeName == "Observation");
         Assert.NotEmpty(ehr.Conflicts);
         Assert.Empty(result.Unattributed);
+    }
+
+    [Fact]
+    public async Task WarmUpAsync_StoreUnreachable_ReportsItInsteadOfThrowing()
+    {
+        using var sp = TestHost.Create(hr => hr.Services.AddSingleton<IEhrStore, UnreachableStore>());
+
+        var report = await sp.GetRequiredService<IHealthRecordWarmup>().WarmUpAsync();
+
+        Assert.False(report.StoreRead);
+        Assert.Equal(13, report.RecordsRead);
+    }
+
+    private sealed class UnreachableStore : IEhrStore
+    {
+        private static EhrStoreException Down() => new(EhrStoreErrorKind.Failed, "The test store is down.");
+
+        public Task<EhrAggregate> SaveAsync(EhrAggregate aggregate, CancellationToken cancellationToken = default) => throw Down();
+
+        public Task<EhrAggregate?> GetAsync(string personId, int? version = null, CancellationToken cancellationToken = default) => throw Down();
+
+        public Task<string?> FindPersonAsync(IReadOnlyCollection<string> linkedPatients, CancellationToken cancellationToken = default) => throw Down();
+
+        public IAsyncEnumerable<EhrVersionInfo> ListPersonsAsync(CancellationToken cancellationToken = default) => throw Down();
+
+        public IAsyncEnumerable<EhrVersionInfo> ListVersionsAsync(string personId, CancellationToken cancellationToken = default) => throw Down();
     }
 }
