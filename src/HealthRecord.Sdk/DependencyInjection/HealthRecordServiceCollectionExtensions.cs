@@ -68,6 +68,9 @@ public static class HealthRecordServiceCollectionExtensions
         services.TryAddSingleton<IEhrAggregator>(sp => sp.GetRequiredService<EhrAggregator>());
         services.TryAddSingleton<IPersonLinker>(sp => sp.GetRequiredService<EhrAggregator>());
         services.TryAddSingleton<IPopulationAggregator>(sp => sp.GetRequiredService<EhrAggregator>());
+        services.TryAddSingleton<HealthRecord.Sdk.Warmup.IHealthRecordWarmup>(sp => new HealthRecord.Sdk.Warmup.HealthRecordWarmup(
+            sp.GetServices<ISourceDocumentReader>(), sp.GetRequiredService<IEhrAggregator>(), sp.GetRequiredService<IEhrStore>(), sp.GetServices<IEhrExporter>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<HealthRecord.Sdk.Warmup.HealthRecordWarmup>>()));
         services.AddConsentDefaults();
         return services;
     }
