@@ -42,18 +42,32 @@ internal static class PersonAssignment
         return persons;
     }
 
-    /// <summary>A person already in the store keeps their id when they come back with more or fewer sources.</summary>
+    /// <summary>
+    /// A person already in the store keeps their id when they come back with more or fewer sources, or with their
+    /// sources named differently: first by source patient key (<see cref="IEhrStore.FindPersonAsync"/>), then, when no
+    /// stored person claims any of the person's Patients and the store keeps an identity index
+    /// (<see cref="IPersonIdentityIndex"/>), by identity evidence: the stored persons sharing identifying keys with the
+    /// person are compared with <paramref name="matcher"/>, and only a match reuses one (a possible link goes to the
+    /// link review queue, as the matcher submits it, and the person stays new).
+    /// </summary>
     /// <param name="persons">The persons.</param>
     /// <param name="graph">The record graph.</param>
     /// <param name="store">The store.</param>
+    /// <param name="matcher">The identity linker of the run (a <see cref="SinglePersonMatcher"/> says nothing about the store's other
+    /// persons, so the default probabilistic matcher compares with them then).</param>
     /// <param name="claimed">Stored ids already taken in this run (shared by the parts of a person-by-person run).</param>
     /// <param name="cancellationToken">Cancels the look-ups.</param>
-    public static async System.Threading.Tasks.Task ContinueStoredPersonsAsync(List<PersonSlot> persons, RecordGraph graph, IEhrStore store, HashSet<string> claimed, CancellationToken cancellationToken)
+    public static async System.Threading.Tasks.Task ContinueStoredPersonsAsync(List<PersonSlot> persons, RecordGraph graph, IEhrStore store, IPatientMatcher matcher, HashSet<string> claimed, CancellationToken cancellationToken)
     {
         foreach (var person in persons)
         {
             var keys = person.PatientNodes.Select(n => graph.Nodes[n].Key).ToList();
             var stored = await store.FindPersonAsync(keys, cancellationToken).ConfigureAwait(false);
+            if (stored is null && store is IPersonIdentityIndex index)
+            {
+                stored = await FindByIdentityAsync(person, graph, index, matcher, claimed, cancellationToken).ConfigureAwait(false);
+            }
+
             lock (claimed)
             {
                 if (stored is not null && claimed.Add(stored))
@@ -66,6 +80,56 @@ internal static class PersonAssignment
                 }
             }
         }
+    }
+
+    // How many stored persons sharing identifying keys are compared with a person.
+    private const int MaxStoredCandidates = 8;
+
+    private static readonly Lazy<IPatientMatcher> StoredPersonMatcher = new(() => new ProbabilisticPatientMatcher());
+
+    // The stored person the matcher puts in one group with the person's Patients (the one with the most of them; ties:
+    // the smallest id), among the stored persons sharing identifying keys with them; null when none is a match.
+    private static async System.Threading.Tasks.Task<string?> FindByIdentityAsync(PersonSlot person, RecordGraph graph, IPersonIdentityIndex index, IPatientMatcher matcher, HashSet<string> claimed, CancellationToken cancellationToken)
+    {
+        var own = person.PatientNodes.Select(n => graph.Nodes[n]).Where(n => n.Resource is Patient)
+            .Select(n => new PatientCandidate(n.Key, n.Record.SourceName, (Patient)n.Resource!)).ToList();
+        var identityKeys = PersonIdentityKeys.KeysOf(own.Select(c => c.Patient));
+        if (own.Count == 0 || identityKeys.Count == 0)
+        {
+            return null;
+        }
+
+        var storedPersons = await index.FindByIdentityAsync(identityKeys, MaxStoredCandidates, cancellationToken).ConfigureAwait(false);
+        var ownKeys = own.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        var ownerOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var candidates = new List<PatientCandidate>(own);
+        foreach (var storedPerson in storedPersons)
+        {
+            lock (claimed)
+            {
+                if (claimed.Contains(storedPerson.PersonId))
+                {
+                    continue;
+                }
+            }
+
+            foreach (var p in storedPerson.Patients)
+            {
+                if (!ownKeys.Contains(p.Key) && ownerOf.TryAdd(p.Key, storedPerson.PersonId))
+                {
+                    candidates.Add(p);
+                }
+            }
+        }
+
+        if (ownerOf.Count == 0)
+        {
+            return null;
+        }
+
+        var linker = matcher is SinglePersonMatcher ? StoredPersonMatcher.Value : matcher;
+        var link = await linker.LinkAsync(candidates, cancellationToken).ConfigureAwait(false);
+        return PersonClaims.Winner(link.Persons.Where(g => g.Any(ownKeys.Contains)).SelectMany(g => g).Where(ownerOf.ContainsKey).Select(k => ownerOf[k]));
     }
 
     /// <summary>Attributes every record of the graph to persons (<see cref="RecordNode.Persons"/>, by index into <paramref name="persons"/>).</summary>
