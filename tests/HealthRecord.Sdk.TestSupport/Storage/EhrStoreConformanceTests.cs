@@ -272,6 +272,29 @@ public abstract class EhrStoreConformanceTests
         Assert.Equal(3, (await ToListAsync(Open().Store.ListVersionsAsync(person))).Count);
     }
 
+    [SkippableFact]
+    public async Task AggregateAsync_OnlyAPossibleLinkToAStoredPerson_StaysANewPersonForReview()
+    {
+        using var folder = TestHost.TempFolder();
+        var stores = Open();
+        // A twin: the score is high (family name, birth date, home, phone), but the given names clearly differ, so at most possible.
+        var twin = WriteBundle(folder.File("twin.json"), OtherRecordOf("moved-3", "Jon", "male", "999-43-2391"));
+        using var sp = TestHost.Create(hr =>
+        {
+            hr.UseStore(_ => Open().Store);
+            hr.Services.AddSingleton(stores.LinkReview);
+        });
+        var aggregator = sp.GetRequiredService<IEhrAggregator>();
+        var person = (await aggregator.AggregateAsync(new AggregationRequest { Sources = [new Sources.SourceRequest("hospital", TestHost.SampleSources[1].Path)] })).Ehrs.Single().PersonId;
+
+        var other = (await aggregator.AggregateAsync(new AggregationRequest { Sources = [new Sources.SourceRequest("other-town", twin)] })).Ehrs.Single().PersonId;
+
+        Assert.NotEqual(person, other);
+        var pending = await Open().LinkReview.GetPendingAsync();
+        var link = Assert.Single(pending, l => (l.Left, l.Right) == ("hospital:Patient/86d061d655598ad7", "other-town:Patient/moved-3"));
+        Assert.Equal(LinkDecision.Possible, link.Decision);
+    }
+
     /// <summary>A record of the sample patient's household from another EMR: its own Patient id and medical record number, one Observation.</summary>
     /// <param name="id">The Patient id.</param>
     /// <param name="given">The given name.</param>
