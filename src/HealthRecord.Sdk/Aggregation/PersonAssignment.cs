@@ -82,54 +82,18 @@ internal static class PersonAssignment
         }
     }
 
-    // How many stored persons sharing identifying keys are compared with a person.
-    private const int MaxStoredCandidates = 8;
-
-    private static readonly Lazy<IPatientMatcher> StoredPersonMatcher = new(() => new ProbabilisticPatientMatcher());
-
-    // The stored person the matcher puts in one group with the person's Patients (the one with the most of them; ties:
-    // the smallest id), among the stored persons sharing identifying keys with them; null when none is a match.
-    private static async System.Threading.Tasks.Task<string?> FindByIdentityAsync(PersonSlot person, RecordGraph graph, IPersonIdentityIndex index, IPatientMatcher matcher, HashSet<string> claimed, CancellationToken cancellationToken)
+    // The stored person the matcher links with the person's Patients, among those sharing identifying keys (StoredPersonLookup).
+    private static System.Threading.Tasks.Task<string?> FindByIdentityAsync(PersonSlot person, RecordGraph graph, IPersonIdentityIndex index, IPatientMatcher matcher, HashSet<string> claimed, CancellationToken cancellationToken)
     {
         var own = person.PatientNodes.Select(n => graph.Nodes[n]).Where(n => n.Resource is Patient)
             .Select(n => new PatientCandidate(n.Key, n.Record.SourceName, (Patient)n.Resource!)).ToList();
-        var identityKeys = PersonIdentityKeys.KeysOf(own.Select(c => c.Patient));
-        if (own.Count == 0 || identityKeys.Count == 0)
-        {
-            return null;
-        }
-
-        var storedPersons = await index.FindByIdentityAsync(identityKeys, MaxStoredCandidates, cancellationToken).ConfigureAwait(false);
-        var ownKeys = own.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
-        var ownerOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        var candidates = new List<PatientCandidate>(own);
-        foreach (var storedPerson in storedPersons)
+        return StoredPersonLookup.FindAsync(index, matcher, own, id =>
         {
             lock (claimed)
             {
-                if (claimed.Contains(storedPerson.PersonId))
-                {
-                    continue;
-                }
+                return claimed.Contains(id);
             }
-
-            foreach (var p in storedPerson.Patients)
-            {
-                if (!ownKeys.Contains(p.Key) && ownerOf.TryAdd(p.Key, storedPerson.PersonId))
-                {
-                    candidates.Add(p);
-                }
-            }
-        }
-
-        if (ownerOf.Count == 0)
-        {
-            return null;
-        }
-
-        var linker = matcher is SinglePersonMatcher ? StoredPersonMatcher.Value : matcher;
-        var link = await linker.LinkAsync(candidates, cancellationToken).ConfigureAwait(false);
-        return PersonClaims.Winner(link.Persons.Where(g => g.Any(ownKeys.Contains)).SelectMany(g => g).Where(ownerOf.ContainsKey).Select(k => ownerOf[k]));
+        }, cancellationToken);
     }
 
     /// <summary>Attributes every record of the graph to persons (<see cref="RecordNode.Persons"/>, by index into <paramref name="persons"/>).</summary>

@@ -35,6 +35,62 @@ public interface IPersonIdentityIndex
 /// <param name="Patients">The person's source Patients as last saved (keys <c>source:Patient/id</c>), or its golden Patient when no source record was kept.</param>
 public sealed record StoredPersonIdentity(string PersonId, IReadOnlyList<PatientCandidate> Patients);
 
+/// <summary>Finds a stored person again by identity evidence, as the aggregator does (see <see cref="IPersonIdentityIndex"/>).</summary>
+public static class StoredPersonLookup
+{
+    /// <summary>How many stored persons sharing identifying keys are compared with a person.</summary>
+    public const int MaxCandidates = 8;
+
+    private static readonly Lazy<IPatientMatcher> DefaultMatcher = new(() => new ProbabilisticPatientMatcher());
+
+    /// <summary>
+    /// The stored person the matcher puts in one group with these Patients (the one with the most of them; ties: the
+    /// smallest id), among the stored persons sharing identifying keys with them: only a match counts; a possible link
+    /// goes to the link review queue as the matcher submits it. A <see cref="SinglePersonMatcher"/> says nothing about the
+    /// store's other persons, so the default probabilistic matcher compares with them then.
+    /// </summary>
+    /// <param name="index">The store's identity index.</param>
+    /// <param name="matcher">The configured matcher.</param>
+    /// <param name="patients">The person's Patients.</param>
+    /// <param name="skip">Stored persons not to consider (already taken); none when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the look-up.</param>
+    /// <returns>The stored person, or <see langword="null"/>.</returns>
+    public static async Task<string?> FindAsync(IPersonIdentityIndex index, IPatientMatcher? matcher, IReadOnlyList<PatientCandidate> patients, Func<string, bool>? skip = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(patients);
+        var identityKeys = PersonIdentityKeys.KeysOf(patients.Select(c => c.Patient));
+        if (patients.Count == 0 || identityKeys.Count == 0)
+        {
+            return null;
+        }
+
+        var storedPersons = await index.FindByIdentityAsync(identityKeys, MaxCandidates, cancellationToken).ConfigureAwait(false);
+        var ownKeys = patients.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        var ownerOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var candidates = patients.DistinctBy(c => c.Key, StringComparer.Ordinal).ToList();
+        foreach (var storedPerson in storedPersons.Where(p => skip?.Invoke(p.PersonId) != true))
+        {
+            foreach (var p in storedPerson.Patients)
+            {
+                if (!ownKeys.Contains(p.Key) && ownerOf.TryAdd(p.Key, storedPerson.PersonId))
+                {
+                    candidates.Add(p);
+                }
+            }
+        }
+
+        if (ownerOf.Count == 0)
+        {
+            return null;
+        }
+
+        var linker = matcher is null or SinglePersonMatcher ? DefaultMatcher.Value : matcher;
+        var link = await linker.LinkAsync(candidates, cancellationToken).ConfigureAwait(false);
+        return PersonClaims.Winner(link.Persons.Where(g => g.Any(ownKeys.Contains)).SelectMany(g => g).Where(ownerOf.ContainsKey).Select(k => ownerOf[k]));
+    }
+}
+
 /// <summary>What a store keeps for <see cref="IPersonIdentityIndex"/>: the identifying keys and Patients of an aggregate.</summary>
 public static class PersonIdentityKeys
 {
