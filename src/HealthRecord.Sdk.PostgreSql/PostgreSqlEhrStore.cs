@@ -14,7 +14,7 @@ namespace HealthRecord.Sdk.PostgreSql;
 /// EHR record is also written as <c>jsonb</c> (binary COPY) for queries.
 /// </summary>
 /// <remarks>Thread-safe; stateless apart from the connection pool, so any number of instances and processes may share one database.</remarks>
-public sealed class PostgreSqlEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
+public sealed class PostgreSqlEhrStore : IVersionedEhrStore, IEhrStoreIntegrity, IPersonIdentityIndex
 {
     private const int MaxAttempts = 5;
     private readonly PostgreSqlDatabase _db;
@@ -115,6 +115,21 @@ public sealed class PostgreSqlEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
                 ON CONFLICT (patient_key) DO UPDATE SET person_id = excluded.person_id
                 """,
                 P(keys.ToArray()), P(personId)));
+
+            // The person's identifying keys and Patients are those of their latest save (IPersonIdentityIndex).
+            batch.BatchCommands.Add(Command($"DELETE FROM {_db.T("ehr_identity_keys")} WHERE person_id = $1", P(personId)));
+            batch.BatchCommands.Add(Command(
+                $"""
+                INSERT INTO {_db.T("ehr_identity_keys")} (identity_key, person_id) SELECT k, $2 FROM unnest($1::text[]) AS k
+                ON CONFLICT DO NOTHING
+                """,
+                P(PersonIdentityKeys.KeysOf(aggregate).ToArray()), P(personId)));
+            batch.BatchCommands.Add(Command(
+                $"""
+                INSERT INTO {_db.T("ehr_person_identity")} (person_id, patients) VALUES ($1, $2)
+                ON CONFLICT (person_id) DO UPDATE SET patients = excluded.patients
+                """,
+                P(personId), P(PersonIdentityKeys.PatientsJson(aggregate))));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
             var saved = personId == aggregate.PersonId ? aggregate with { Version = version } : EhrAggregateSerializer.Deserialize(data, version);
@@ -198,6 +213,44 @@ public sealed class PostgreSqlEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
             cancellationToken).ConfigureAwait(false);
         _claims.Remember(keys, owner);
         return owner;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredPersonIdentity>> FindByIdentityAsync(IReadOnlyCollection<string> identityKeys, int maxPersons, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identityKeys);
+        var keys = identityKeys.Distinct(StringComparer.Ordinal).ToArray();
+        if (keys.Length == 0 || maxPersons <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<StoredPersonIdentity>>([]);
+        }
+
+        return _db.ReadAsync<IReadOnlyList<StoredPersonIdentity>>(
+            "looking up persons by identity",
+            async connection =>
+            {
+                var found = new List<StoredPersonIdentity>();
+                using var cmd = new NpgsqlCommand(
+                    $"""
+                    SELECT i.person_id, i.patients
+                    FROM (SELECT person_id, COUNT(*) AS shared FROM {_db.T("ehr_identity_keys")} WHERE identity_key = ANY($1)
+                          GROUP BY person_id ORDER BY shared DESC, person_id COLLATE "C" LIMIT $2) c
+                    JOIN {_db.T("ehr_person_identity")} i ON i.person_id = c.person_id
+                    ORDER BY c.shared DESC, c.person_id COLLATE "C"
+                    """,
+                    connection);
+                cmd.Parameters.Add(P(keys));
+                cmd.Parameters.Add(P(maxPersons));
+                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    found.Add(new StoredPersonIdentity(reader.GetString(0), PersonIdentityKeys.ReadPatients(reader.GetString(1))));
+                }
+
+                return found;
+            },
+            [],
+            cancellationToken);
     }
 
     /// <inheritdoc />

@@ -6,7 +6,7 @@ namespace HealthRecord.Sdk.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this SDK writes and reads.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>The advisory lock migrators take ("HRecMigr").</summary>
     public const long MigrationLock = 0x4852_6563_4D69_6772;
@@ -77,6 +77,21 @@ internal static class PostgreSqlSchema
                 recorded_at     timestamptz NOT NULL,
                 event           jsonb       NOT NULL
             );
+            """,
+
+        // 2: persons found again by identity evidence, whatever their sources were named (IPersonIdentityIndex): each
+        // person's identifying Patients and the hashed identifying keys of them, written inside the save's transaction.
+        2 => $"""
+            CREATE TABLE {schema}.ehr_person_identity (
+                person_id       text        NOT NULL PRIMARY KEY,
+                patients        text        NOT NULL
+            );
+            CREATE TABLE {schema}.ehr_identity_keys (
+                identity_key    text        NOT NULL,
+                person_id       text        NOT NULL,
+                PRIMARY KEY (identity_key, person_id)
+            );
+            CREATE INDEX ix_ehr_identity_keys_person ON {schema}.ehr_identity_keys (person_id);
             """,
         _ => throw new ArgumentOutOfRangeException(nameof(version), version.ToString(CultureInfo.InvariantCulture)),
     };

@@ -21,7 +21,7 @@ namespace HealthRecord.Sdk.Sqlite;
 /// with <see cref="EhrStoreErrorKind.Busy"/>); for many concurrent writers use the PostgreSQL store. A file that
 /// is not a store (empty, not a database, another application's database) is refused and left untouched.
 /// </remarks>
-public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
+public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity, IPersonIdentityIndex
 {
     private readonly SqliteDatabase _database;
     private readonly PersonClaims _claims = new();
@@ -65,6 +65,8 @@ public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
         ArgumentNullException.ThrowIfNull(aggregate);
         var data = EhrAggregateSerializer.Serialize(aggregate);
         var keys = PersonClaims.KeysOf(aggregate);
+        var identityKeys = PersonIdentityKeys.KeysOf(aggregate);
+        var identityJson = PersonIdentityKeys.PatientsJson(aggregate);
         EhrAggregate? saved = null;
         await _database.RunAsync(
             $"saving person {aggregate.PersonId}",
@@ -90,6 +92,7 @@ public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
                 }
 
                 await ClaimAsync(connection, tx, keys, personId, cancellationToken).ConfigureAwait(false);
+                await IndexIdentityAsync(connection, tx, personId, identityKeys, identityJson, cancellationToken).ConfigureAwait(false);
                 var version = latest;
                 if (latestHash != data.ContentHash)
                 {
@@ -166,6 +169,48 @@ public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
             cancellationToken).ConfigureAwait(false);
         _claims.Remember(keys, owner);
         return owner;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredPersonIdentity>> FindByIdentityAsync(IReadOnlyCollection<string> identityKeys, int maxPersons, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identityKeys);
+        var keys = identityKeys.Distinct(StringComparer.Ordinal).ToList();
+        if (keys.Count == 0 || maxPersons <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<StoredPersonIdentity>>([]);
+        }
+
+        return _database.ReadAsync<IReadOnlyList<StoredPersonIdentity>>(
+            "looking up persons by identity",
+            async connection =>
+            {
+                var found = new List<StoredPersonIdentity>();
+                using var cmd = connection.CreateCommand();
+                var names = keys.Select((_, i) => "$k" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+                cmd.CommandText = $"""
+                    SELECT i.person_id, i.patients_json
+                    FROM (SELECT person_id, COUNT(*) AS shared FROM ehr_identity_keys WHERE identity_key IN ({string.Join(',', names)})
+                          GROUP BY person_id ORDER BY shared DESC, person_id LIMIT $n) c
+                    JOIN ehr_person_identity i ON i.person_id = c.person_id
+                    ORDER BY c.shared DESC, c.person_id
+                    """;
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    cmd.Parameters.AddWithValue(names[i], keys[i]);
+                }
+
+                cmd.Parameters.AddWithValue("$n", maxPersons);
+                using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    found.Add(new StoredPersonIdentity(reader.GetString(0), PersonIdentityKeys.ReadPatients(reader.GetString(1))));
+                }
+
+                return found;
+            },
+            [],
+            cancellationToken);
     }
 
     /// <inheritdoc />
@@ -329,6 +374,34 @@ public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
         {
             key.Value = k;
             await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The person's identifying keys and Patients are those of their latest save.
+    private static async Task IndexIdentityAsync(SqliteConnection connection, SqliteTransaction tx, string personId, IReadOnlyList<string> identityKeys, string patientsJson, CancellationToken cancellationToken)
+    {
+        using (var clear = connection.CreateCommand())
+        {
+            clear.Transaction = tx;
+            clear.CommandText = """
+                DELETE FROM ehr_identity_keys WHERE person_id = $p;
+                INSERT INTO ehr_person_identity (person_id, patients_json) VALUES ($p, $j)
+                    ON CONFLICT (person_id) DO UPDATE SET patients_json = excluded.patients_json;
+                """;
+            clear.Parameters.AddWithValue("$p", personId);
+            clear.Parameters.AddWithValue("$j", patientsJson);
+            await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT OR IGNORE INTO ehr_identity_keys (identity_key, person_id) VALUES ($k, $p)";
+        var key = insert.Parameters.Add("$k", SqliteType.Text);
+        insert.Parameters.AddWithValue("$p", personId);
+        foreach (var k in identityKeys)
+        {
+            key.Value = k;
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

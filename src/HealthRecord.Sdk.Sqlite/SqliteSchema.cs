@@ -15,13 +15,13 @@ internal static class SqliteSchema
     public const int ApplicationId = 0x48526563;
 
     /// <summary>The schema version this SDK writes and reads.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>The tables a store (of any version) may hold; a file holding others is another application's.</summary>
     private static readonly HashSet<string> OurTables = new(StringComparer.OrdinalIgnoreCase)
     {
         "ehr_schema", "ehr_versions", "ehr_person_patients", "ehr_link_decisions", "ehr_link_pending", "ehr_merge_overrides",
-        "ehr_audit_events", "sqlite_sequence", "ehr_person_patients_v1",
+        "ehr_audit_events", "sqlite_sequence", "ehr_person_patients_v1", "ehr_person_identity", "ehr_identity_keys",
     };
 
     // Migration N takes a store from version N-1 to N. Never edit a shipped migration: add the next one.
@@ -89,6 +89,21 @@ internal static class SqliteSchema
             recorded_at  TEXT    NOT NULL,
             event_json   TEXT    NOT NULL
         );
+        """,
+
+        // 3: persons found again by identity evidence, whatever their sources were named (IPersonIdentityIndex): each
+        // person's identifying Patients and the hashed identifying keys of them, written inside the save's transaction.
+        """
+        CREATE TABLE ehr_person_identity (
+            person_id     TEXT    NOT NULL PRIMARY KEY,
+            patients_json TEXT    NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE ehr_identity_keys (
+            identity_key  TEXT    NOT NULL,
+            person_id     TEXT    NOT NULL,
+            PRIMARY KEY (identity_key, person_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_ehr_identity_keys_person ON ehr_identity_keys (person_id);
         """,
     ];
 

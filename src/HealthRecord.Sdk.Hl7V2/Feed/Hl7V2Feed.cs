@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using HealthRecord.Sdk.Aggregation;
 using HealthRecord.Sdk.Errors;
+using HealthRecord.Sdk.Identity;
 using HealthRecord.Sdk.Hl7V2.Mllp;
 using HealthRecord.Sdk.Hl7V2.Parsing;
 using HealthRecord.Sdk.Hl7V2.Sources;
@@ -39,6 +40,7 @@ public sealed class Hl7V2Feed : IAsyncDisposable
 {
     private readonly IEhrAggregator _aggregator;
     private readonly IEhrStore _store;
+    private readonly IPatientMatcher? _matcher;
     private readonly Hl7V2MessageJournal _journal;
     private readonly Hl7V2DocumentReader _reader;
     private readonly string _sourceName;
@@ -62,8 +64,10 @@ public sealed class Hl7V2Feed : IAsyncDisposable
     /// <param name="sourceName">The source name the feed's records carry.</param>
     /// <param name="reader">Converts messages to FHIR; a default reader when omitted.</param>
     /// <param name="logger">The logger; no message content is logged.</param>
-    public Hl7V2Feed(IEhrAggregator aggregator, IEhrStore store, Hl7V2MessageJournal journal, string sourceName = "mllp", Hl7V2DocumentReader? reader = null, ILogger<Hl7V2Feed>? logger = null)
+    /// <param name="matcher">Finds the stored person of a patient whose other sources were saved under other keys (as the aggregator does); the default probabilistic matcher when omitted.</param>
+    public Hl7V2Feed(IEhrAggregator aggregator, IEhrStore store, Hl7V2MessageJournal journal, string sourceName = "mllp", Hl7V2DocumentReader? reader = null, ILogger<Hl7V2Feed>? logger = null, IPatientMatcher? matcher = null)
     {
+        _matcher = matcher;
         ArgumentNullException.ThrowIfNull(aggregator);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(journal);
@@ -315,8 +319,15 @@ public sealed class Hl7V2Feed : IAsyncDisposable
         try
         {
             var patients = records.Where(r => r.Resource is Patient).Select(r => $"{r.SourceName}:{r.SourceReference}").ToList();
-            if (patients.Count > 0 && await _store.FindPersonAsync(patients, cancellationToken).ConfigureAwait(false) is { } personId
-                && await _store.GetAsync(personId, cancellationToken: cancellationToken).ConfigureAwait(false) is { } stored)
+            var personId = patients.Count > 0 ? await _store.FindPersonAsync(patients, cancellationToken).ConfigureAwait(false) : null;
+            if (personId is null && patients.Count > 0 && _store is IPersonIdentityIndex index)
+            {
+                // The aggregator finds a stored person by identity evidence too; the feed must find the same person to carry its other sources forward.
+                var candidates = records.Where(r => r.Resource is Patient).Select(r => new PatientCandidate($"{r.SourceName}:{r.SourceReference}", r.SourceName, (Patient)r.Resource!)).ToList();
+                personId = await StoredPersonLookup.FindAsync(index, _matcher, candidates, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (personId is not null && await _store.GetAsync(personId, cancellationToken: cancellationToken).ConfigureAwait(false) is { } stored)
             {
                 var others = stored.SourceRecords.Where(r => !string.Equals(r.SourceName, _sourceName, StringComparison.Ordinal)).ToList();
                 if (others.Count == 0 && stored.Sources.Any(s => !string.Equals(s, _sourceName, StringComparison.Ordinal)))

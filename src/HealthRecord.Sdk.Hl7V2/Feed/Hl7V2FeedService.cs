@@ -22,6 +22,7 @@ public sealed class Hl7V2FeedService : IHostedService, IAsyncDisposable
     private readonly Hl7V2DocumentReader _reader;
     private readonly Hl7V2ListenerOptions _options;
     private readonly ILoggerFactory _loggers;
+    private readonly Identity.IPatientMatcher? _matcher;
     private Hl7V2MessageJournal? _journal;
     private MllpListener? _listener;
 
@@ -31,8 +32,10 @@ public sealed class Hl7V2FeedService : IHostedService, IAsyncDisposable
     /// <param name="reader">The HL7 v2 reader registered by <c>AddHl7V2</c>.</param>
     /// <param name="options">The feed's options.</param>
     /// <param name="loggers">Loggers; none when omitted.</param>
-    public Hl7V2FeedService(IEhrAggregator aggregator, IEhrStore store, Hl7V2DocumentReader reader, IOptions<Hl7V2ListenerOptions> options, ILoggerFactory? loggers = null)
+    /// <param name="matcher">The configured identity matcher (finds stored persons as the aggregator does).</param>
+    public Hl7V2FeedService(IEhrAggregator aggregator, IEhrStore store, Hl7V2DocumentReader reader, IOptions<Hl7V2ListenerOptions> options, ILoggerFactory? loggers = null, Identity.IPatientMatcher? matcher = null)
     {
+        _matcher = matcher;
         ArgumentNullException.ThrowIfNull(options);
         _aggregator = aggregator;
         _store = store;
@@ -54,7 +57,7 @@ public sealed class Hl7V2FeedService : IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _journal = await Hl7V2MessageJournal.OpenAsync(_options.JournalPath, cancellationToken).ConfigureAwait(false);
-        Feed = new Hl7V2Feed(_aggregator, _store, _journal, _options.SourceName, _reader, _loggers.CreateLogger<Hl7V2Feed>());
+        Feed = new Hl7V2Feed(_aggregator, _store, _journal, _options.SourceName, _reader, _loggers.CreateLogger<Hl7V2Feed>(), _matcher);
         await Feed.StartAsync(cancellationToken).ConfigureAwait(false);
         _listener = new MllpListener(_options.Listener, Feed.HandleAsync, _loggers.CreateLogger<MllpListener>());
         _listener.Start();

@@ -48,6 +48,9 @@ public sealed class Hl7V2DocumentReader : ISourceDocumentReader
     /// <inheritdoc />
     public string Format => FormatName;
 
+    // The parser limits this reader was given (what AddHl7V2 registered; for tests).
+    internal Hl7V2ParserOptions ParserOptions => _parser;
+
     /// <inheritdoc />
     /// <remarks>Accepts content that starts, after an optional UTF-8 BOM, blank lines or an MLLP start block (0x0B), with <c>MSH</c>, <c>FHS</c> or <c>BHS</c> and a delimiter.</remarks>
     public bool CanRead(ReadOnlySpan<byte> head)

@@ -20,11 +20,18 @@ public static class PostgreSqlHealthRecordBuilderExtensions
     /// <param name="connectionString">E.g. <c>Host=db;Database=ehr;Username=hr;Password=…</c>.</param>
     /// <param name="schema">The PostgreSQL schema of the store's tables.</param>
     /// <returns>The builder.</returns>
+    /// <remarks>
+    /// One store per service collection: the same server, database and schema again changes nothing; another store throws
+    /// <see cref="Errors.HealthRecordConfigurationException"/> naming both. The reviewers' answers and the audit log are kept
+    /// in PostgreSQL only where the host registered no <see cref="ILinkReview"/>, <see cref="IMergeReview"/> or
+    /// <see cref="Consent.IAuditSink"/> of its own, before or after this call.
+    /// </remarks>
+    /// <exception cref="Errors.HealthRecordConfigurationException">Another store was registered before.</exception>
     public static IHealthRecordBuilder UsePostgreSqlStore(this IHealthRecordBuilder builder, string connectionString, string schema = PostgreSqlDatabase.DefaultSchema)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        return builder.UsePostgreSqlStore(_ => PostgreSqlDatabase.Create(connectionString, schema));
+        return builder.UsePostgreSqlStore(Describe(connectionString, schema), _ => PostgreSqlDatabase.Create(connectionString, schema));
     }
 
     /// <summary>Keeps EHRs and reviewers' answers in PostgreSQL through the host's data source (the host keeps owning it).</summary>
@@ -32,22 +39,44 @@ public static class PostgreSqlHealthRecordBuilderExtensions
     /// <param name="dataSource">The data source.</param>
     /// <param name="schema">The PostgreSQL schema of the store's tables.</param>
     /// <returns>The builder.</returns>
+    /// <remarks>The rules of the overload with a connection string apply.</remarks>
+    /// <exception cref="Errors.HealthRecordConfigurationException">Another store was registered before.</exception>
     public static IHealthRecordBuilder UsePostgreSqlStore(this IHealthRecordBuilder builder, NpgsqlDataSource dataSource, string schema = PostgreSqlDatabase.DefaultSchema)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(dataSource);
-        return builder.UsePostgreSqlStore(_ => PostgreSqlDatabase.Create(dataSource, schema));
+        return builder.UsePostgreSqlStore(Describe(dataSource.ConnectionString, schema), _ => PostgreSqlDatabase.Create(dataSource, schema));
     }
 
-    private static IHealthRecordBuilder UsePostgreSqlStore(this IHealthRecordBuilder builder, Func<IServiceProvider, PostgreSqlDatabase> database)
+    private static IHealthRecordBuilder UsePostgreSqlStore(this IHealthRecordBuilder builder, string name, Func<IServiceProvider, PostgreSqlDatabase> database)
     {
-        builder.Services.Replace(ServiceDescriptor.Singleton(database));
-        builder.Services.Replace(ServiceDescriptor.Singleton<IEhrStore>(sp => new PostgreSqlEhrStore(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())));
+        // One store per service collection: the same database and schema again changes nothing; another store is refused.
+        if (!builder.UseStore(name, sp => new PostgreSqlEhrStore(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())))
+        {
+            return builder;
+        }
 
-        // Reviewers' answers live beside the EHRs, so they hold for every later aggregation by every worker.
-        builder.Services.Replace(ServiceDescriptor.Singleton<IMergeReview>(sp => new PostgreSqlMergeReview(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())));
-        builder.Services.Replace(ServiceDescriptor.Singleton<ILinkReview>(sp => new PostgreSqlLinkReview(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())));
-        builder.Services.Replace(ServiceDescriptor.Singleton<Consent.IAuditSink>(sp => new PostgreSqlAuditLog(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton(database));
+
+        // Reviewers' answers live beside the EHRs, so they hold for every later aggregation by every worker (unless the
+        // host registered its own, before or after this call: the host's stay).
+        builder.AddStoreService<IMergeReview>(sp => new PostgreSqlMergeReview(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>()));
+        builder.AddStoreService<ILinkReview>(sp => new PostgreSqlLinkReview(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>()));
+        builder.AddStoreService<Consent.IAuditSink>(sp => new PostgreSqlAuditLog(sp.GetRequiredService<PostgreSqlDatabase>(), sp.GetService<TimeProvider>()));
         return builder;
+    }
+
+    // Names the store by server, database and schema (what identifies it), never with credentials.
+    private static string Describe(string connectionString, string schema)
+    {
+        try
+        {
+            var cs = new NpgsqlConnectionStringBuilder(connectionString);
+            return $"the PostgreSQL store in schema '{schema}' of database '{cs.Database}' on {cs.Host}:{cs.Port} (UsePostgreSqlStore)";
+        }
+        catch (ArgumentException)
+        {
+            return $"the PostgreSQL store in schema '{schema}' (UsePostgreSqlStore, an invalid connection string)";
+        }
     }
 }

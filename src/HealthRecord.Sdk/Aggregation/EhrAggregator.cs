@@ -262,7 +262,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
             PersonAssignment.Attribute(graph, persons, declared, totalPersons);
             if (save)
             {
-                await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, claimed, ct).ConfigureAwait(false);
+                await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, _patientMatcher, claimed, ct).ConfigureAwait(false);
             }
 
             for (var p = 0; p < persons.Count; p++)
@@ -383,7 +383,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var incompleteSources = input.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         if (save)
         {
-            await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, new HashSet<string>(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+            await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, _patientMatcher, new HashSet<string>(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
         }
 
         // Stages 4 and 5, person by person.

@@ -42,18 +42,32 @@ internal static class PersonAssignment
         return persons;
     }
 
-    /// <summary>A person already in the store keeps their id when they come back with more or fewer sources.</summary>
+    /// <summary>
+    /// A person already in the store keeps their id when they come back with more or fewer sources, or with their
+    /// sources named differently: first by source patient key (<see cref="IEhrStore.FindPersonAsync"/>), then, when no
+    /// stored person claims any of the person's Patients and the store keeps an identity index
+    /// (<see cref="IPersonIdentityIndex"/>), by identity evidence: the stored persons sharing identifying keys with the
+    /// person are compared with <paramref name="matcher"/>, and only a match reuses one (a possible link goes to the
+    /// link review queue, as the matcher submits it, and the person stays new).
+    /// </summary>
     /// <param name="persons">The persons.</param>
     /// <param name="graph">The record graph.</param>
     /// <param name="store">The store.</param>
+    /// <param name="matcher">The identity linker of the run (a <see cref="SinglePersonMatcher"/> says nothing about the store's other
+    /// persons, so the default probabilistic matcher compares with them then).</param>
     /// <param name="claimed">Stored ids already taken in this run (shared by the parts of a person-by-person run).</param>
     /// <param name="cancellationToken">Cancels the look-ups.</param>
-    public static async System.Threading.Tasks.Task ContinueStoredPersonsAsync(List<PersonSlot> persons, RecordGraph graph, IEhrStore store, HashSet<string> claimed, CancellationToken cancellationToken)
+    public static async System.Threading.Tasks.Task ContinueStoredPersonsAsync(List<PersonSlot> persons, RecordGraph graph, IEhrStore store, IPatientMatcher matcher, HashSet<string> claimed, CancellationToken cancellationToken)
     {
         foreach (var person in persons)
         {
             var keys = person.PatientNodes.Select(n => graph.Nodes[n].Key).ToList();
             var stored = await store.FindPersonAsync(keys, cancellationToken).ConfigureAwait(false);
+            if (stored is null && store is IPersonIdentityIndex index)
+            {
+                stored = await FindByIdentityAsync(person, graph, index, matcher, claimed, cancellationToken).ConfigureAwait(false);
+            }
+
             lock (claimed)
             {
                 if (stored is not null && claimed.Add(stored))
@@ -66,6 +80,20 @@ internal static class PersonAssignment
                 }
             }
         }
+    }
+
+    // The stored person the matcher links with the person's Patients, among those sharing identifying keys (StoredPersonLookup).
+    private static System.Threading.Tasks.Task<string?> FindByIdentityAsync(PersonSlot person, RecordGraph graph, IPersonIdentityIndex index, IPatientMatcher matcher, HashSet<string> claimed, CancellationToken cancellationToken)
+    {
+        var own = person.PatientNodes.Select(n => graph.Nodes[n]).Where(n => n.Resource is Patient)
+            .Select(n => new PatientCandidate(n.Key, n.Record.SourceName, (Patient)n.Resource!)).ToList();
+        return StoredPersonLookup.FindAsync(index, matcher, own, id =>
+        {
+            lock (claimed)
+            {
+                return claimed.Contains(id);
+            }
+        }, cancellationToken);
     }
 
     /// <summary>Attributes every record of the graph to persons (<see cref="RecordNode.Persons"/>, by index into <paramref name="persons"/>).</summary>

@@ -124,28 +124,63 @@ public static class HealthRecordBuilderExtensions
         return builder;
     }
 
-    /// <summary>Uses a store other than the default.</summary>
+    /// <summary>Uses a store other than the default. One store per service collection: calling it again with the same type changes nothing.</summary>
     /// <typeparam name="TStore">The store type.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="Errors.HealthRecordConfigurationException">Another store was registered before (see <c>AddHealthRecord</c>'s remarks).</exception>
     public static IHealthRecordBuilder UseStore<TStore>(this IHealthRecordBuilder builder)
         where TStore : class, IEhrStore
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<IEhrStore, TStore>());
+        HealthRecordRegistration.Of(builder.Services).ChooseStore(builder.Services, $"UseStore<{typeof(TStore).Name}>()", typeof(TStore), ServiceDescriptor.Singleton<IEhrStore, TStore>());
         return builder;
     }
 
-    /// <summary>Uses a store instance, or a factory for one.</summary>
+    /// <summary>Uses a store instance, or a factory for one. One store per service collection: calling it again with the same factory changes nothing.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="factory">Creates the store.</param>
     /// <returns>The builder.</returns>
+    /// <exception cref="Errors.HealthRecordConfigurationException">Another store was registered before (see <c>AddHealthRecord</c>'s remarks).</exception>
     public static IHealthRecordBuilder UseStore(this IHealthRecordBuilder builder, Func<IServiceProvider, IEhrStore> factory)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
-        builder.Services.Replace(ServiceDescriptor.Singleton(factory));
+        HealthRecordRegistration.Of(builder.Services).ChooseStore(builder.Services, "UseStore(factory)", factory, ServiceDescriptor.Singleton(factory));
         return builder;
+    }
+
+    /// <summary>
+    /// Uses a store a store package provides, named for errors: the same name again is the same store and changes
+    /// nothing; any other store is refused. Store packages call it (<c>UseSqliteStore</c>, <c>UsePostgreSqlStore</c>).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="name">Names the store and what it writes to, e.g. <c>the SQLite store '/data/ehr.db'</c>; no secrets.</param>
+    /// <param name="factory">Creates the store.</param>
+    /// <returns>Whether the store was registered now; <see langword="false"/> when the same store was registered before.</returns>
+    /// <exception cref="Errors.HealthRecordConfigurationException">Another store was registered before.</exception>
+    public static bool UseStore(this IHealthRecordBuilder builder, string name, Func<IServiceProvider, IEhrStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        return HealthRecordRegistration.Of(builder.Services).ChooseStore(builder.Services, name, name, ServiceDescriptor.Singleton(factory));
+    }
+
+    /// <summary>
+    /// Registers a service a store keeps beside its EHRs (reviewers' answers, the audit log) unless the host registered
+    /// its own: a host's registration wins, whether it came before or after the store. Store packages call it.
+    /// </summary>
+    /// <typeparam name="TService">The service type, e.g. <see cref="ILinkReview"/>.</typeparam>
+    /// <param name="builder">The builder.</param>
+    /// <param name="factory">Creates the store's implementation.</param>
+    /// <returns>Whether it was registered; <see langword="false"/> when the host's own registration stays.</returns>
+    public static bool AddStoreService<TService>(this IHealthRecordBuilder builder, Func<IServiceProvider, TService> factory)
+        where TService : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        return HealthRecordRegistration.Of(builder.Services).AddStoreService(builder.Services, ServiceDescriptor.Singleton(factory));
     }
 
     /// <summary>Keeps EHRs in process memory (the default when no store is configured).</summary>

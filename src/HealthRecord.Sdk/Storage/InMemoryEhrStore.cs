@@ -7,12 +7,14 @@ namespace HealthRecord.Sdk.Storage;
 /// An <see cref="IEhrStore"/> in process memory: for tests and short-lived hosts. Keeps serialised
 /// copies, so what it returns is independent of what was saved. Thread-safe.
 /// </summary>
-public sealed class InMemoryEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
+public sealed class InMemoryEhrStore : IVersionedEhrStore, IEhrStoreIntegrity, IPersonIdentityIndex
 {
     private readonly Lock _gate = new();
     private readonly SortedDictionary<string, List<(EhrVersionInfo Info, SerializedEhr Data)>> _persons = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _patientOwners = new(StringComparer.Ordinal);
     private readonly PersonClaims _claims = new();
+    private readonly Dictionary<string, HashSet<string>> _identityOwners = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (IReadOnlyList<string> Keys, string PatientsJson)> _identities = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
     /// <summary>Creates the store.</summary>
@@ -34,6 +36,8 @@ public sealed class InMemoryEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
         cancellationToken.ThrowIfCancellationRequested();
         var data = EhrAggregateSerializer.Serialize(aggregate);
         var keys = PersonClaims.KeysOf(aggregate);
+        var identityKeys = PersonIdentityKeys.KeysOf(aggregate);
+        var identityJson = PersonIdentityKeys.PatientsJson(aggregate);
         lock (_gate)
         {
             // The person is claimed under the same lock as the write (PersonClaims): two writers cannot both create one.
@@ -59,6 +63,8 @@ public sealed class InMemoryEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
             {
                 _patientOwners[key] = personId;
             }
+
+            IndexIdentity(personId, identityKeys, identityJson);
 
             if (versions.Count > 0 && versions[^1].Info.ContentHash == data.ContentHash)
             {
@@ -101,6 +107,27 @@ public sealed class InMemoryEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
 
         _claims.Remember(linkedPatients, best);
         return Task.FromResult(best);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredPersonIdentity>> FindByIdentityAsync(IReadOnlyCollection<string> identityKeys, int maxPersons, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identityKeys);
+        cancellationToken.ThrowIfCancellationRequested();
+        List<(string PersonId, string Json)> found;
+        lock (_gate)
+        {
+            found = identityKeys.Distinct(StringComparer.Ordinal)
+                .SelectMany(k => _identityOwners.TryGetValue(k, out var owners) ? owners : [])
+                .GroupBy(p => p, StringComparer.Ordinal)
+                .OrderByDescending(g => g.Count())
+                .ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Take(Math.Max(0, maxPersons))
+                .Select(g => (g.Key, _identities[g.Key].PatientsJson))
+                .ToList();
+        }
+
+        return Task.FromResult<IReadOnlyList<StoredPersonIdentity>>(found.Select(f => new StoredPersonIdentity(f.PersonId, PersonIdentityKeys.ReadPatients(f.Json))).ToList());
     }
 
     /// <inheritdoc />
@@ -165,6 +192,33 @@ public sealed class InMemoryEhrStore : IVersionedEhrStore, IEhrStoreIntegrity
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    // The person's identifying keys are those of their latest save (under _gate).
+    private void IndexIdentity(string personId, IReadOnlyList<string> identityKeys, string patientsJson)
+    {
+        if (_identities.TryGetValue(personId, out var previous))
+        {
+            foreach (var key in previous.Keys)
+            {
+                if (_identityOwners.TryGetValue(key, out var owners) && owners.Remove(personId) && owners.Count == 0)
+                {
+                    _identityOwners.Remove(key);
+                }
+            }
+        }
+
+        foreach (var key in identityKeys)
+        {
+            if (!_identityOwners.TryGetValue(key, out var owners))
+            {
+                _identityOwners[key] = owners = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            owners.Add(personId);
+        }
+
+        _identities[personId] = (identityKeys, patientsJson);
     }
 
     /// <summary>The error for a save whose expected version is no longer the latest.</summary>

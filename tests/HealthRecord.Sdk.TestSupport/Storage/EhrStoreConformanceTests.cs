@@ -245,6 +245,105 @@ public abstract class EhrStoreConformanceTests
     }
 
     [SkippableFact]
+    public async Task AggregateAsync_SourceRenamedOrNewForTheSamePatient_KeepsTheStoredPerson()
+    {
+        using var folder = TestHost.TempFolder();
+        var hospital = TestHost.SampleSources[1].Path;
+        var clinic = WriteBundle(folder.File("clinic.json"), OtherRecordOf("clinic-77", "Man", "male", "999-43-2320"));
+        var twin = WriteBundle(folder.File("twin.json"), OtherRecordOf("twin-12", "Jon", "male", "999-43-2391"));
+        using var sp = TestHost.Create(hr => hr.UseStore(_ => Open().Store));
+        var aggregator = sp.GetRequiredService<IEhrAggregator>();
+        async Task<string> AggregateAsync(string name, string path) =>
+            (await aggregator.AggregateAsync(new AggregationRequest { Sources = [new Sources.SourceRequest(name, path)] })).Ehrs.Single().PersonId;
+
+        var person = await AggregateAsync("hospital", hospital);
+
+        // The same data under another source name, then a new source with other record ids: the same person, by identity evidence.
+        Assert.Equal(person, await AggregateAsync("st-marys", hospital));
+        Assert.Equal(person, await AggregateAsync("walk-in-clinic", clinic));
+        Assert.Equal(person, Assert.Single(await ToListAsync(Open().Store.ListPersonsAsync())).PersonId);
+        Assert.Equal(3, (await ToListAsync(Open().Store.ListVersionsAsync(person))).Count);
+        Assert.Equal(person, await Open().Store.FindPersonAsync(["st-marys:Patient/86d061d655598ad7"]));
+
+        // A twin (same family name, birth date, home and phone; another given name and SSN) is never attached.
+        var twinPerson = await AggregateAsync("twin-clinic", twin);
+        Assert.NotEqual(person, twinPerson);
+        Assert.Equal(new[] { person, twinPerson }.Order(StringComparer.Ordinal), (await ToListAsync(Open().Store.ListPersonsAsync())).Select(p => p.PersonId));
+        Assert.Equal(3, (await ToListAsync(Open().Store.ListVersionsAsync(person))).Count);
+    }
+
+    [SkippableFact]
+    public async Task AggregateAsync_OnlyAPossibleLinkToAStoredPerson_StaysANewPersonForReview()
+    {
+        using var folder = TestHost.TempFolder();
+        var stores = Open();
+        // A twin: the score is high (family name, birth date, home, phone), but the given names clearly differ, so at most possible.
+        var twin = WriteBundle(folder.File("twin.json"), OtherRecordOf("moved-3", "Jon", "male", "999-43-2391"));
+        using var sp = TestHost.Create(hr =>
+        {
+            hr.UseStore(_ => Open().Store);
+            hr.Services.AddSingleton(stores.LinkReview);
+        });
+        var aggregator = sp.GetRequiredService<IEhrAggregator>();
+        var person = (await aggregator.AggregateAsync(new AggregationRequest { Sources = [new Sources.SourceRequest("hospital", TestHost.SampleSources[1].Path)] })).Ehrs.Single().PersonId;
+
+        var other = (await aggregator.AggregateAsync(new AggregationRequest { Sources = [new Sources.SourceRequest("other-town", twin)] })).Ehrs.Single().PersonId;
+
+        Assert.NotEqual(person, other);
+        var pending = await Open().LinkReview.GetPendingAsync();
+        var link = Assert.Single(pending, l => (l.Left, l.Right) == ("hospital:Patient/86d061d655598ad7", "other-town:Patient/moved-3"));
+        Assert.Equal(LinkDecision.Possible, link.Decision);
+    }
+
+    /// <summary>A record of the sample patient's household from another EMR: its own Patient id and medical record number, one Observation.</summary>
+    /// <param name="id">The Patient id.</param>
+    /// <param name="given">The given name.</param>
+    /// <param name="gender">The gender (male, female).</param>
+    /// <param name="ssn">The social security number.</param>
+    /// <returns>The bundle.</returns>
+    protected static Bundle OtherRecordOf(string id, string given, string gender, string ssn)
+    {
+        var patient = new Patient
+        {
+            Id = id,
+            Identifier =
+            [
+                new Identifier("urn:oid:2.16.840.1.113883.3.9999.1", "MRN-" + id),
+                new Identifier("http://hl7.org/fhir/sid/us-ssn", ssn),
+            ],
+            Name = [new HumanName { Family = "Schamberger", Given = [given] }],
+            Gender = Enum.Parse<AdministrativeGender>(gender, ignoreCase: true),
+            BirthDate = "1949-04-19",
+            Telecom = [new ContactPoint(ContactPoint.ContactPointSystem.Phone, ContactPoint.ContactPointUse.Home, "555-701-3878")],
+            Address = [new Address { Line = ["966 Skiles Mill Suite 99"], City = "Grafton", State = "Massachusetts", PostalCode = "01519", Country = "US" }],
+        };
+        var observation = new Observation
+        {
+            Id = "obs-" + id,
+            Status = ObservationStatus.Final,
+            Code = new CodeableConcept("http://loinc.org", "8302-2", "Body height"),
+            Subject = new ResourceReference("Patient/" + id),
+            Effective = new FhirDateTime("2024-03-01"),
+            Value = new Quantity(180, "cm"),
+        };
+        return new Bundle
+        {
+            Type = Bundle.BundleType.Collection,
+            Entry = [new Bundle.EntryComponent { Resource = patient }, new Bundle.EntryComponent { Resource = observation }],
+        };
+    }
+
+    /// <summary>Writes a bundle as FHIR JSON.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="bundle">The bundle.</param>
+    /// <returns>The file.</returns>
+    protected static string WriteBundle(string path, Bundle bundle)
+    {
+        File.WriteAllText(path, FhirJson.Serialize(bundle));
+        return path;
+    }
+
+    [SkippableFact]
     public async Task SaveAsync_ExpectedVersionNoLongerLatest_ThrowsConflictAndWritesNothing()
     {
         var store = Assert.IsAssignableFrom<IVersionedEhrStore>(Open().Store);

@@ -1,5 +1,7 @@
 using HealthRecord.Sdk.Aggregation;
 using HealthRecord.Sdk.DependencyInjection;
+using HealthRecord.Sdk.Deduplication;
+using HealthRecord.Sdk.Errors;
 using HealthRecord.Sdk.Export;
 using HealthRecord.Sdk.Identity;
 using HealthRecord.Sdk.Merge;
@@ -38,6 +40,95 @@ public class HealthRecordServiceCollectionExtensionsTests
         Assert.Equal(2, sp.GetServices<ISourceDocumentReader>().Count());
         Assert.Single(sp.GetServices<IEmrSourceAdapter>());
         Assert.Single(sp.GetServices<IEhrStore>());
+    }
+
+    [Fact]
+    public void AddHealthRecord_CalledTwice_MergesOptionsInCallOrder()
+    {
+        var services = new ServiceCollection();
+        services.AddHealthRecord(hr => hr.Configure(o => { o.MaxParallelSources = 3; o.SaveToStore = false; }));
+        services.AddHealthRecord(hr => hr.Configure(o => o.MaxParallelSources = 5));
+        using var sp = services.BuildServiceProvider();
+
+        var options = sp.GetRequiredService<IOptions<HealthRecordOptions>>().Value;
+        Assert.Equal(5, options.MaxParallelSources);
+        Assert.False(options.SaveToStore);
+        Assert.Single(sp.GetServices<IEhrAggregator>());
+    }
+
+    [Fact]
+    public void AddHealthRecord_SecondCallChoosesAStore_ReplacesTheInMemoryDefault()
+    {
+        var store = new InMemoryEhrStore();
+        var services = new ServiceCollection();
+        services.AddHealthRecord();
+        services.AddHealthRecord(hr => hr.UseStore(_ => store));
+        using var sp = services.BuildServiceProvider();
+
+        Assert.Same(store, Assert.Single(sp.GetServices<IEhrStore>()));
+    }
+
+    [Fact]
+    public void AddHealthRecord_SecondCallAddsAnAdapter_FileSystemAdapterStaysLast()
+    {
+        var services = new ServiceCollection();
+        services.AddHealthRecord();
+        services.AddHealthRecord(hr => hr.AddInMemorySources());
+        using var sp = services.BuildServiceProvider();
+
+        var adapters = sp.GetServices<IEmrSourceAdapter>().ToList();
+        Assert.Equal(2, adapters.Count);
+        Assert.IsType<FileSystemSourceAdapter>(adapters[^1]);
+    }
+
+    [Fact]
+    public void AddHealthRecord_SameStoreTwice_RegistersItOnce()
+    {
+        var services = new ServiceCollection();
+        services.AddHealthRecord(hr => hr.UseInMemoryStore());
+        services.AddHealthRecord(hr => hr.UseInMemoryStore().UseInMemoryStore());
+        using var sp = services.BuildServiceProvider();
+
+        Assert.IsType<InMemoryEhrStore>(Assert.Single(sp.GetServices<IEhrStore>()));
+    }
+
+    [Fact]
+    public void AddHealthRecord_SecondCallWithAnotherStore_IsRefusedNamingBoth()
+    {
+        var services = new ServiceCollection();
+        services.AddHealthRecord(hr => hr.UseInMemoryStore());
+
+        var ex = Assert.Throws<HealthRecordConfigurationException>(() => services.AddHealthRecord(hr => hr.UseStore(_ => new InMemoryEhrStore())));
+
+        Assert.Equal(HealthRecordErrorCode.InvalidConfiguration, ex.Code);
+        Assert.Contains("UseStore<InMemoryEhrStore>()", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("UseStore(factory)", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<InMemoryEhrStore>(Assert.Single(services.BuildServiceProvider().GetServices<IEhrStore>()));
+    }
+
+    [Fact]
+    public void UseStore_HostRegisteredAStoreItself_IsRefused()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IEhrStore, InMemoryEhrStore>();
+
+        var ex = Assert.Throws<HealthRecordConfigurationException>(() => services.AddHealthRecord(hr => hr.UseStore(_ => new InMemoryEhrStore())));
+
+        Assert.Contains("registered on the service collection (InMemoryEhrStore)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddStoreService_HostRegisteredTheService_KeepsTheHosts()
+    {
+        var review = new InMemoryLinkReview();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILinkReview>(review);
+        services.AddHealthRecord(hr => Assert.False(hr.AddStoreService<ILinkReview>(_ => new InMemoryLinkReview())));
+        services.AddHealthRecord(hr => Assert.True(hr.AddStoreService<IMergeReview>(_ => new InMemoryMergeReview())));
+        using var sp = services.BuildServiceProvider();
+
+        Assert.Same(review, sp.GetRequiredService<ILinkReview>());
+        Assert.Single(sp.GetServices<IMergeReview>());
     }
 
     [Fact]
