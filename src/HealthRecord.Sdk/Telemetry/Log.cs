@@ -13,7 +13,7 @@ internal static partial class Log
     public static partial void AggregationFinished(ILogger logger, int recordsRead, int personCount, int merged, int rejected, long elapsedMs);
 
     [LoggerMessage(3, LogLevel.Warning, "Source {SourceName}: document {DocumentId} could not be read ({Code})")]
-    public static partial void DocumentFailed(ILogger logger, string sourceName, string documentId, HealthRecordErrorCode code, Exception exception);
+    public static partial void DocumentFailed(ILogger logger, string sourceName, string documentId, HealthRecordErrorCode code);
 
     [LoggerMessage(4, LogLevel.Debug, "Source {SourceName}: {RecordCount} records from {DocumentCount} documents")]
     public static partial void SourceRead(ILogger logger, string sourceName, int recordCount, int documentCount);
