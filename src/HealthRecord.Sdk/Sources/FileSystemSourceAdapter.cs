@@ -251,6 +251,10 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
         {
             // The code and the document id only: an error's message or stack trace may quote the content.
             Log.DocumentFailed(_logger, request.Name, document.DocumentId, error.Code);
+            if (error.InnerException is { } inner && _logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.DocumentFailedTrace(_logger, request.Name, document.DocumentId, inner.GetType().FullName ?? inner.GetType().Name, Environment.NewLine + inner.StackTrace);
+            }
         }
 
         return result;

@@ -15,6 +15,10 @@ internal static partial class Log
     [LoggerMessage(3, LogLevel.Warning, "Source {SourceName}: document {DocumentId} could not be read ({Code})")]
     public static partial void DocumentFailed(ILogger logger, string sourceName, string documentId, HealthRecordErrorCode code);
 
+    // The exception's type and stack frames only: its message may quote the document (patient data).
+    [LoggerMessage(30, LogLevel.Debug, "Source {SourceName}: document {DocumentId} failed in {ExceptionType}{StackTrace}")]
+    public static partial void DocumentFailedTrace(ILogger logger, string sourceName, string documentId, string exceptionType, string stackTrace);
+
     [LoggerMessage(4, LogLevel.Debug, "Source {SourceName}: {RecordCount} records from {DocumentCount} documents")]
     public static partial void SourceRead(ILogger logger, string sourceName, int recordCount, int documentCount);
 

@@ -280,3 +280,53 @@ public class FileSystemSourceAdapterTests
         }
     }
 }
+
+public class FileSystemSourceAdapterLoggingTests
+{
+    [Fact]
+    public async Task ReadAsync_RefusedDocuments_LogNoExceptionAndNoContentAtAnyLevel()
+    {
+        using var folder = TestHost.TempFolder();
+        folder.Write("a.json", """{"resourceType":"Patient","id":"p1","name":[{"family":"SecretFamily"}]}""");
+        folder.Write("b.json", """{"resourceType":"Patient","id":"p2","name":[{"family":"SecretFamily""");
+        folder.Write("c.xml", """<Patient xmlns="http://hl7.org/fhir"><name><family value="SecretFamily"/></name><birthDate value="SecretDate"/><bad>""");
+        var bad = Encoding.UTF8.GetBytes("""{"resourceType":"Patient","name":[{"family":"SecretFamily X"}]}""");
+        bad[Array.IndexOf(bad, (byte)'X')] = 0xFF;
+        await File.WriteAllBytesAsync(folder.File("d.json"), bad);
+        var logger = new CapturingLogger();
+        var options = Options.Create(new HealthRecordOptions());
+        var adapter = new FileSystemSourceAdapter([new FhirJsonDocumentReader(options), new FhirXmlDocumentReader(options)], Options.Create(new FileSystemSourceOptions()), logger);
+
+        var results = new List<SourceDocumentResult>();
+        await foreach (var d in adapter.ReadAsync(new SourceRequest("src", folder.Path)))
+        {
+            results.Add(d);
+        }
+
+        Assert.Equal(3, results.Count(r => r.Error is not null));
+        Assert.NotEmpty(logger.Entries);
+        Assert.All(logger.Entries, e =>
+        {
+            Assert.Null(e.Exception);
+            Assert.DoesNotContain("Secret", e.Message, StringComparison.Ordinal);
+        });
+    }
+
+    private sealed class CapturingLogger : Microsoft.Extensions.Logging.ILogger<FileSystemSourceAdapter>
+    {
+        public List<(string Message, Exception? Exception)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries)
+            {
+                Entries.Add((formatter(state, exception), exception));
+            }
+        }
+    }
+}
