@@ -22,8 +22,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Debug, "Source {SourceName}: {RecordCount} records from {DocumentCount} documents")]
     public static partial void SourceRead(ILogger logger, string sourceName, int recordCount, int documentCount);
 
-    [LoggerMessage(5, LogLevel.Warning, "Source {SourceName} could not be read ({Code}): {Reason}")]
-    public static partial void SourceFailed(ILogger logger, string sourceName, HealthRecordErrorCode code, string reason);
+    // The code only: a reason may quote what the source sent (patient data); it is in AggregationResult.Issues.
+    [LoggerMessage(5, LogLevel.Warning, "Source {SourceName} could not be read ({Code})")]
+    public static partial void SourceFailed(ILogger logger, string sourceName, HealthRecordErrorCode code);
 
     [LoggerMessage(6, LogLevel.Information, "Saved EHR version {Version} of person {PersonId}")]
     public static partial void EhrSaved(ILogger logger, string personId, int version);
