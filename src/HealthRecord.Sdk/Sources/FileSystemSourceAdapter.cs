@@ -74,8 +74,24 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(documentIds);
 
-        // Only the named files are opened, under the same document ids and the same rules as a whole-folder read.
-        var entries = Enumerate(request, cancellationToken).Where(e => documentIds.Contains(e.DocumentId)).ToList();
+        // Only the named files are looked up and opened (not the whole folder walked), under the same document ids
+        // and the same rules as a whole-folder read.
+        List<Entry> entries;
+        if (FileStatus.Of(request.Location).Kind == FileKind.Directory)
+        {
+            var walk = new FolderWalk(Path.GetFullPath(request.Location), _options.SymbolicLinks, cancellationToken);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            entries = documentIds.Order(StringComparer.Ordinal)
+                .Select(walk.Lookup)
+                .OfType<Entry>()
+                .Where(e => e.NotRead is not null || seen.Add(FileStatus.Of(e.Path).Identity))
+                .ToList();
+        }
+        else
+        {
+            entries = Enumerate(request, cancellationToken).Where(e => documentIds.Contains(e.DocumentId)).ToList();
+        }
+
         return ReadEntriesAsync(request, entries, cancellationToken);
     }
 
@@ -131,6 +147,36 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
             }
 
             return result;
+        }
+
+        /// <summary>The entry a whole-folder walk gives a document id, without walking the folder; null when it gives none.</summary>
+        public Entry? Lookup(string documentId)
+        {
+            var parts = documentId.Split('/');
+            if (parts.Any(p => p.Length == 0 || p.StartsWith('.')))
+            {
+                return null;
+            }
+
+            var current = root;
+            for (var i = 0; i < parts.Length; i++)
+            {
+                current = Path.Combine(current, parts[i]);
+                FileSystemInfo info = i < parts.Length - 1 ? new DirectoryInfo(current) : new FileInfo(current);
+                if (info.LinkTarget is not null && Refused(current) is { } refusal)
+                {
+                    // A walk reports the link itself and reads nothing under it.
+                    return i == parts.Length - 1 ? new Entry(current, documentId, Single: false, HealthRecordErrorCode.UnsupportedFormat, refusal) : null;
+                }
+            }
+
+            var status = FileStatus.Of(current);
+            return status.Kind switch
+            {
+                FileKind.Regular => new Entry(current, documentId, Single: false),
+                FileKind.Directory or FileKind.Missing => null,
+                _ => new Entry(current, documentId, Single: false, HealthRecordErrorCode.UnsupportedFormat, NotRegular(status.Kind)),
+            };
         }
 
         private void Walk(string folder)
