@@ -7,7 +7,7 @@ public sealed class HealthRecordOptions
     /// <value>The default is 256 MiB.</value>
     public long MaxDocumentBytes { get; set; } = 256L * 1024 * 1024;
 
-    /// <summary>The deepest JSON nesting a reader accepts.</summary>
+    /// <summary>The deepest JSON nesting a reader accepts; FHIR XML element nesting is held to the same limit.</summary>
     /// <value>The default is 128, well above what FHIR resources need.</value>
     public int MaxJsonDepth { get; set; } = 128;
 

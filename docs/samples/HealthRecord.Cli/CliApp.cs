@@ -40,7 +40,7 @@ public static class CliApp
                         console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
                         return UsageError;
                     case CliUsageException usage:
-                        console.MarkupLineInterpolated($"[red]{usage.Message}[/]");
+                        console.MarkupLineInterpolated($"[red]{Cut(usage.Message)}[/]");
                         return UsageError;
                     case OperationCanceledException:
                         console.MarkupLine("[yellow]Cancelled.[/]");
@@ -92,5 +92,5 @@ public static class CliApp
     }
 
     // Values from input can be huge (a 30 MB text field): what the CLI prints is cut to a readable length.
-    private static string Cut(string text) => text.Length <= 300 ? text : string.Concat(text.AsSpan(0, 299), "…");
+    private static string Cut(string text) => HealthRecord.Cli.Infrastructure.Shown.Text(text, 300);
 }

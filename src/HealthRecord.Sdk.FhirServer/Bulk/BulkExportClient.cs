@@ -231,7 +231,7 @@ internal sealed class BulkExportClient(FhirServerConnection connection, FhirServ
                 }
                 catch (SourceReadException ex) when (ex.Code == HealthRecordErrorCode.SourceUnavailable && attempt < options.BulkFileAttempts)
                 {
-                    Log.BulkFileRetry(logger, connection.SourceName, documentId, attempt, ex);
+                    Log.BulkFileRetry(logger, connection.SourceName, documentId, attempt, ex.Code);
                 }
                 catch (SourceReadException ex)
                 {

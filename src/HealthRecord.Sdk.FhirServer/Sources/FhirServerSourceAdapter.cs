@@ -157,7 +157,7 @@ public sealed class FhirServerSourceAdapter : IEmrSourceAdapter
                     var reason = read == 0
                         ? $"The source could not be read: {ex.Reason}"
                         : $"The read stopped part-way and the source is incomplete ({read} document(s) read before): {ex.Reason}";
-                    Log.SourceIncomplete(_logger, source, ex.Code, reason);
+                    Log.SourceIncomplete(_logger, source, ex.Code);
                     _states.Incomplete(source, reason);
                     finished = true;
                     throw new SourceReadException(ex.Code, source, ex.Location, reason, ex);
@@ -176,7 +176,7 @@ public sealed class FhirServerSourceAdapter : IEmrSourceAdapter
             if (firstError is not null || bulk?.Incomplete == true)
             {
                 var reason = "Incomplete: " + (firstError ?? bulk!.LastError);
-                Log.SourceIncomplete(_logger, source, HealthRecordErrorCode.SourceUnavailable, reason);
+                Log.SourceIncomplete(_logger, source, HealthRecordErrorCode.SourceUnavailable);
                 _states.Incomplete(source, reason);
             }
             else

@@ -18,11 +18,11 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "FHIR source {SourceName}: bulk export in progress ({Progress}); next poll in {DelayMs} ms.")]
     public static partial void BulkInProgress(ILogger logger, string sourceName, string progress, long delayMs);
 
-    [LoggerMessage(5, LogLevel.Warning, "FHIR source {SourceName}: output file {File} was cut off (attempt {Attempt}); fetching it again.")]
-    public static partial void BulkFileRetry(ILogger logger, string sourceName, string file, int attempt, Exception exception);
+    [LoggerMessage(5, LogLevel.Warning, "FHIR source {SourceName}: output file {File} was cut off (attempt {Attempt}, {Code}); fetching it again.")]
+    public static partial void BulkFileRetry(ILogger logger, string sourceName, string file, int attempt, HealthRecordErrorCode code);
 
-    [LoggerMessage(6, LogLevel.Warning, "FHIR source {SourceName} is incomplete ({Code}): {Reason}")]
-    public static partial void SourceIncomplete(ILogger logger, string sourceName, HealthRecordErrorCode code, string reason);
+    [LoggerMessage(6, LogLevel.Warning, "FHIR source {SourceName} is incomplete ({Code})")]
+    public static partial void SourceIncomplete(ILogger logger, string sourceName, HealthRecordErrorCode code);
 
     [LoggerMessage(7, LogLevel.Information, "FHIR source {SourceName}: bulk export resumed from its checkpoint ({Done} of {Total} files already read).")]
     public static partial void BulkResumed(ILogger logger, string sourceName, int done, int total);

@@ -138,15 +138,8 @@ public sealed class Hl7V2Feed : IAsyncDisposable
         }
 
         var key = DuplicateKey(message.Message, message.Content.Span);
-        IReadOnlyList<SourceRecord> records;
-        try
-        {
-            records = await ReadAsync(key, message.Content, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SourceReadException ex)
-        {
-            throw new Hl7V2MessageRejectedException($"The message cannot be read ({ex.Code}).");
-        }
+        // The listener has parsed the message already: convert that, rather than parse the bytes a second time.
+        var records = _reader.Read(_sourceName, DocumentId(key), message.Message, cancellationToken);
 
         if (records.Count == 0 || records.All(r => r.Rejection is not null))
         {
@@ -206,11 +199,12 @@ public sealed class Hl7V2Feed : IAsyncDisposable
         string.Join('/', message.SendingApplication ?? string.Empty, message.SendingFacility ?? string.Empty, message.ControlId ?? string.Empty,
             Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..16]);
 
+    private static string DocumentId(string key) => "mllp/" + key;
+
     private async Task<IReadOnlyList<SourceRecord>> ReadAsync(string key, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        var id = "mllp/" + key;
         var records = new List<SourceRecord>();
-        await foreach (var record in _reader.ReadAsync(SourceDocument.FromBytes(_sourceName, id, message), cancellationToken).ConfigureAwait(false))
+        await foreach (var record in _reader.ReadAsync(SourceDocument.FromBytes(_sourceName, DocumentId(key), message), cancellationToken).ConfigureAwait(false))
         {
             records.Add(record);
         }

@@ -95,14 +95,28 @@ public sealed class Hl7V2Segment
             return [];
         }
 
-        var list = new List<Hl7V2Value>(count);
-        for (var r = 1; r <= count; r++)
+        if (count == 1)
         {
-            var value = Field(field, r);
+            var only = Field(field);
+            return only.IsEmpty ? [] : [only];
+        }
+
+        // One pass over the field (asking Field(field, r) for each r rescans from the start: quadratic on hostile fields).
+        var (start, length) = FieldBounds(field);
+        var span = Text.AsSpan(start, length);
+        var list = new List<Hl7V2Value>(count);
+        var at = 0;
+        while (at <= span.Length)
+        {
+            var next = span[at..].IndexOf(Delimiters.Repetition);
+            var len = next < 0 ? span.Length - at : next;
+            var value = new Hl7V2Value(Text, start + at, len, Delimiters, 0);
             if (!value.IsEmpty)
             {
                 list.Add(value);
             }
+
+            at += len + 1;
         }
 
         return list;

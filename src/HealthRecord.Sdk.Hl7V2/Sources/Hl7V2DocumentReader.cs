@@ -93,15 +93,40 @@ public sealed class Hl7V2DocumentReader : ISourceDocumentReader
             throw new SourceReadException(ex.Code, document.SourceName, $"{document.DocumentId} {ex.Location}", ex.Reason, ex);
         }
 
+        foreach (var record in Convert(document.SourceName, document.DocumentId, batch.Messages, cancellationToken))
+        {
+            yield return record;
+        }
+    }
+
+    /// <summary>
+    /// Converts one message that is already parsed (by the MLLP listener, say) into records, exactly as
+    /// <see cref="ReadAsync"/> would from its bytes, without parsing it a second time.
+    /// </summary>
+    /// <param name="sourceName">The source name.</param>
+    /// <param name="documentId">The document id the records' locations start with.</param>
+    /// <param name="message">The parsed message.</param>
+    /// <param name="cancellationToken">Cancels the conversion.</param>
+    /// <returns>The records, in message order; a message the converter cannot handle is one rejected record with the reason.</returns>
+    public IReadOnlyList<SourceRecord> Read(string sourceName, string documentId, Hl7V2Message message, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourceName);
+        ArgumentException.ThrowIfNullOrEmpty(documentId);
+        ArgumentNullException.ThrowIfNull(message);
+        return Convert(sourceName, documentId, [message], cancellationToken).ToList();
+    }
+
+    private IEnumerable<SourceRecord> Convert(string sourceName, string documentId, IReadOnlyList<Hl7V2Message> messages, CancellationToken cancellationToken)
+    {
         var emitted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var message in batch.Messages)
+        foreach (var message in messages)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var result = TryConvert(message, out var failure);
             if (result is null)
             {
                 // One message the converter cannot handle is rejected with its reason; the other messages are still read.
-                yield return SourceRecord.Rejected(document.SourceName, "Unknown", $"message-{message.Index}", $"{document.DocumentId}#message[{message.Index}]",
+                yield return SourceRecord.Rejected(sourceName, "Unknown", $"message-{message.Index}", $"{documentId}#message[{message.Index}]",
                     new SourceRejection(HealthRecordErrorCode.InvalidResource, $"{message.MessageType}^{message.TriggerEvent} {message.ControlId}: conversion failed ({failure})."));
                 continue;
             }
@@ -118,7 +143,7 @@ public sealed class Hl7V2DocumentReader : ISourceDocumentReader
                     continue;
                 }
 
-                yield return ToRecord(document, message, resource, origin.GetValueOrDefault(key));
+                yield return ToRecord(sourceName, documentId, message, resource, origin.GetValueOrDefault(key));
             }
         }
     }
@@ -139,13 +164,13 @@ public sealed class Hl7V2DocumentReader : ISourceDocumentReader
         }
     }
 
-    private static SourceRecord ToRecord(SourceDocument document, Hl7V2Message message, Resource resource, List<Hl7V2ReportEntry>? entries)
+    private static SourceRecord ToRecord(string sourceName, string documentId, Hl7V2Message message, Resource resource, List<Hl7V2ReportEntry>? entries)
     {
         var first = entries?.FirstOrDefault();
         var location = first is null
-            ? $"{document.DocumentId}#message[{message.Index}]"
-            : $"{document.DocumentId}#message[{message.Index}]/{first.Segment}[{first.Position}] (line {first.Line})";
-        var record = SourceRecord.FromResource(document.SourceName, resource, location, fullUrl: null, documentId: document.DocumentId);
+            ? $"{documentId}#message[{message.Index}]"
+            : $"{documentId}#message[{message.Index}]/{first.Segment}[{first.Position}] (line {first.Line})";
+        var record = SourceRecord.FromResource(sourceName, resource, location, fullUrl: null, documentId: documentId);
         var warnings = entries?.Where(e => e.Outcome == Hl7V2SegmentOutcome.Warning && e.Detail is not null).Select(e => $"{e.Segment}[{e.Position}]: {e.Detail}").ToList();
         return warnings is { Count: > 0 }
             ? new SourceRecord

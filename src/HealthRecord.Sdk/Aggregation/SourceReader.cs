@@ -130,7 +130,7 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
         }
         catch (SourceReadException ex)
         {
-            Log.SourceFailed(logger, source.Name, ex.Code, ex.Reason);
+            Log.SourceFailed(logger, source.Name, ex.Code);
             issues.Add(new EhrIssue(IssueSeverity.Error, ex.Code, source.Name, ex.Location, ex.Reason));
             incomplete = true;
         }

@@ -74,7 +74,15 @@ internal sealed class FhirJsonDocumentReader : ISourceDocumentReader
             throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName, document.DocumentId, "The document is empty.");
         }
 
-        if (IsNdjson(document.DocumentId, text))
+        var ndjson = IsNdjson(document.DocumentId, text);
+        if (!ndjson && InvalidUtf8At(content.Span) is var bad and >= 0)
+        {
+            // The FHIR deserializer throws an unexpected InvalidOperationException on such strings: refuse them here, typed.
+            throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName, $"{document.DocumentId} {LineAndByte(content.Span, bad)}",
+                "The document is not valid UTF-8 (FHIR JSON is always UTF-8).");
+        }
+
+        if (ndjson)
         {
             var lineNumber = 0;
             foreach (var line in SplitLines(content))
@@ -221,6 +229,12 @@ internal sealed class FhirJsonDocumentReader : ISourceDocumentReader
     private static SourceRecord ReadNdjsonLine(SourceDocument document, ReadOnlyMemory<byte> line, int lineNumber, FhirJsonDeserializer deserializer)
     {
         var location = $"{document.DocumentId} line {lineNumber}";
+        if (InvalidUtf8At(line.Span) is var bad and >= 0)
+        {
+            return SourceRecord.Rejected(document.SourceName, "Unknown", StableId(line.Span), location,
+                new SourceRejection(HealthRecordErrorCode.MalformedContent, $"The line is not valid UTF-8 (byte {bad + 1}; FHIR JSON is always UTF-8)."));
+        }
+
         try
         {
             using var json = JsonDocument.Parse(line);
@@ -329,6 +343,36 @@ internal sealed class FhirJsonDocumentReader : ISourceDocumentReader
         return span.TrimStart(" \t\r\n"u8);
     }
 
+
+    /// <summary>The offset of the first byte that is not part of a valid UTF-8 sequence, or -1 when all are valid.</summary>
+    internal static int InvalidUtf8At(ReadOnlySpan<byte> content)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(content))
+        {
+            return -1;
+        }
+
+        var offset = 0;
+        while (offset < content.Length)
+        {
+            if (Rune.DecodeFromUtf8(content[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return offset;
+            }
+
+            offset += consumed;
+        }
+
+        return -1;
+    }
+
+    private static string LineAndByte(ReadOnlySpan<byte> content, int offset)
+    {
+        var before = content[..offset];
+        var line = before.Count((byte)'\n') + 1;
+        var lineStart = before.LastIndexOf((byte)'\n') + 1;
+        return $"line {line}, byte {offset - lineStart + 1}";
+    }
 
     private static string FirstSentence(string message)
     {

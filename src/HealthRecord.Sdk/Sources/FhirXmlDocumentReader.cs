@@ -66,7 +66,9 @@ internal sealed class FhirXmlDocumentReader : ISourceDocumentReader
         var warnings = new List<string>();
         try
         {
-            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            var bytes = content.ToArray();
+            CheckDepth(document, bytes, settings, _options.MaxJsonDepth);
+            using var stream = new MemoryStream(bytes, writable: false);
             using var xml = XmlReader.Create(stream, settings);
             if (!Deserializer.TryDeserializeResource(xml, out resource, out var errors))
             {
@@ -89,6 +91,13 @@ internal sealed class FhirXmlDocumentReader : ISourceDocumentReader
         {
             throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName,
                 $"{document.DocumentId} line {ex.LineNumber}, position {ex.LinePosition}", $"Not well-formed XML: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or InvalidOperationException or ArgumentException or FormatException or NullReferenceException or IndexOutOfRangeException)
+        {
+            // The deserializer fails this way on XML that is well-formed but not FHIR in the shapes it expects
+            // (fuzzing found casts of extensions to primitives). The message may quote content: only the type is kept.
+            throw new SourceReadException(HealthRecordErrorCode.InvalidResource, document.SourceName, document.DocumentId,
+                $"Not a valid FHIR R4 XML resource: the deserializer failed ({ex.GetType().Name}).", ex);
         }
 
         if (resource is Bundle bundle)
@@ -130,5 +139,24 @@ internal sealed class FhirXmlDocumentReader : ISourceDocumentReader
             DocumentId = document.DocumentId,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>
+    /// Refuses elements nested deeper than the limit before the FHIR deserializer sees them: it recurses per level,
+    /// and hostile nesting would overflow the stack (which no handler can catch).
+    /// </summary>
+    private static void CheckDepth(SourceDocument document, byte[] content, XmlReaderSettings settings, int maxDepth)
+    {
+        using var stream = new MemoryStream(content, writable: false);
+        using var xml = XmlReader.Create(stream, settings);
+        while (xml.Read())
+        {
+            if (xml.NodeType == XmlNodeType.Element && xml.Depth > maxDepth)
+            {
+                var info = (IXmlLineInfo)xml;
+                throw new SourceReadException(HealthRecordErrorCode.LimitExceeded, document.SourceName, $"{document.DocumentId} line {info.LineNumber}, position {info.LinePosition}",
+                    $"Elements nest deeper than {maxDepth} levels (HealthRecordOptions.MaxJsonDepth).");
+            }
+        }
     }
 }

@@ -120,4 +120,22 @@ public class Hl7V2DocumentReaderTests
         Assert.Equal(first.Select(r => r.SourceReference), second.Select(r => r.SourceReference));
         Assert.Equal(3, first.Count(r => r.Resource is Immunization));
     }
+
+    [Theory]
+    [InlineData("fhir-converter/ADT-A01-02.hl7")]
+    [InlineData("fhir-converter/ORM-O01-03.hl7")]
+    [InlineData("fhir-converter/VXU-V04-01.hl7")]
+    public async Task Read_ParsedMessage_GivesTheRecordsReadAsyncGivesFromItsBytes(string file)
+    {
+        var bytes = Fixtures.Bytes(file);
+        var fromBytes = await ReadAll(_reader, SourceDocument.FromBytes("feed", "mllp/k", bytes));
+        var message = Assert.Single(HealthRecord.Sdk.Hl7V2.Parsing.Hl7V2Parser.Parse(bytes).Messages);
+
+        var fromParsed = _reader.Read("feed", "mllp/k", message);
+
+        Assert.NotEmpty(fromParsed);
+        Assert.Equal(
+            fromBytes.Select(r => (r.SourceName, r.ResourceType, r.ResourceId, r.Location, Fhir.FhirJson.Serialize(r.Resource!), string.Join('|', r.Warnings))),
+            fromParsed.Select(r => (r.SourceName, r.ResourceType, r.ResourceId, r.Location, Fhir.FhirJson.Serialize(r.Resource!), string.Join('|', r.Warnings))));
+    }
 }

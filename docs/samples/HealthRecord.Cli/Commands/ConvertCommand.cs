@@ -97,7 +97,7 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
 
         if (document?.Error is { } error)
         {
-            console.MarkupLineInterpolated($"[red]{error.Code}[/]: {error.Reason}");
+            console.MarkupLineInterpolated($"[red]{error.Code}[/] {Shown.Text(error.Location)}: {Shown.Text(error.Reason)}");
             await WriteReportAsync(settings.Report, new ConversionReport(settings.Path, null, new Dictionary<string, int>(), [new ReportItem(error.Location, null, error.Code.ToString(), error.Reason)], []), cancellationToken);
             return CliApp.Failure;
         }
@@ -118,7 +118,7 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
         PrintCounts(document?.Format, counts);
         foreach (var r in rejected.Take(20))
         {
-            console.MarkupLineInterpolated($"[yellow]not converted[/] {r.Location}: {r.Message}");
+            console.MarkupLineInterpolated($"[yellow]not converted[/] {Shown.Text(r.Location)}: {Shown.Text(r.Message)}");
         }
 
         console.MarkupLineInterpolated($"{warnings.Count} warnings.");
@@ -133,7 +133,7 @@ public sealed class ConvertCommand(IAnsiConsole console) : AsyncCommand<ConvertC
         var table = new Table().AddColumns("resource type", "converted");
         foreach (var (type, count) in counts.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
-            table.AddRow(type, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow(Shown.Markup(type, 60), count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         console.MarkupLineInterpolated($"Read as [bold]{format ?? "?"}[/]:");

@@ -44,17 +44,17 @@ public sealed class DiffCommand(IAnsiConsole console) : AsyncCommand<DiffCommand
         var table = new Table().AddColumns("change", "record");
         foreach (var r in diff.Added)
         {
-            table.AddRow("[green]added[/]", Markup.Escape(r));
+            table.AddRow("[green]added[/]", Shown.Markup(r));
         }
 
         foreach (var r in diff.Removed)
         {
-            table.AddRow("[red]removed[/]", Markup.Escape(r));
+            table.AddRow("[red]removed[/]", Shown.Markup(r));
         }
 
         foreach (var r in diff.Changed)
         {
-            table.AddRow("[yellow]changed[/]", Markup.Escape(r));
+            table.AddRow("[yellow]changed[/]", Shown.Markup(r));
         }
 
         if (!diff.IsEmpty)

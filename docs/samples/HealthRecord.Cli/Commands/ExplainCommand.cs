@@ -38,29 +38,29 @@ public sealed class ExplainCommand(IAnsiConsole console) : AsyncCommand<ExplainC
         var index = EhrBundleBuilder.Index(bundle);
         if (!index.TryGetValue(settings.Record, out var resource))
         {
-            throw new CliUsageException($"The EHR has no record {settings.Record}.");
+            throw new CliUsageException($"The EHR has no record {Shown.Text(settings.Record)}.");
         }
 
         var provenance = EhrProvenance.Find(bundle, resource);
-        console.MarkupLineInterpolated($"[bold]{settings.Record}[/] {Summary(resource)}");
+        console.MarkupLineInterpolated($"[bold]{Shown.Text(settings.Record)}[/] {Shown.Text(Summary(resource))}");
         if (provenance is null)
         {
             console.MarkupLine("[yellow]No Provenance targets this record: its origin is unknown.[/]");
             return CliApp.Failure;
         }
 
-        console.MarkupLineInterpolated($"Built by: {provenance.Activity}");
-        console.MarkupLineInterpolated($"Policy:   {provenance.Policy}");
+        console.MarkupLineInterpolated($"Built by: {Shown.Text(provenance.Activity)}");
+        console.MarkupLineInterpolated($"Policy:   {Shown.Text(provenance.Policy)}");
         var table = new Table().Title("Source records").AddColumns("source", "record as the source named it");
         foreach (var source in provenance.Sources)
         {
-            table.AddRow(Markup.Escape(source.Source), Markup.Escape(source.Reference));
+            table.AddRow(Shown.Markup(source.Source, 60), Shown.Markup(source.Reference));
         }
 
         console.Write(table);
         foreach (var conflict in provenance.Conflicts)
         {
-            console.MarkupLineInterpolated($"[yellow]Conflict[/] {conflict}");
+            console.MarkupLineInterpolated($"[yellow]Conflict[/] {Shown.Text(conflict?.ToString(), Shown.MaxLength * 2)}");
         }
 
         if (provenance.Conflicts.Count == 0)

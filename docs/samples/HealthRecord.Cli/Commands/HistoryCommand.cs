@@ -40,11 +40,11 @@ public sealed class HistoryCommand(IAnsiConsole console) : AsyncCommand<HistoryC
             {
                 table.AddRow(
                     v.PersonId,
-                    Markup.Escape(v.Version == person.Version ? latest?.Patient.DisplayName() ?? "" : ""),
+                    Shown.Markup(v.Version == person.Version ? latest?.Patient.DisplayName() ?? "" : "", 60),
                     v.Version.ToString(CultureInfo.InvariantCulture),
                     v.SavedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                     v.RecordCount.ToString(CultureInfo.InvariantCulture),
-                    Markup.Escape(string.Join(", ", v.Sources)),
+                    Shown.Markup(Shown.Join(v.Sources)),
                     v.ContentHash[..12]);
             }
         }

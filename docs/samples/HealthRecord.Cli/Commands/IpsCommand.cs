@@ -129,7 +129,7 @@ public sealed class IpsCommand(IAnsiConsole console) : AsyncCommand<IpsCommand.S
         var table = new Table().AddColumns("section", "LOINC", "entries");
         foreach (var s in document.Sections)
         {
-            table.AddRow(Markup.Escape(s.Title), s.Code, s.EmptyReason is not null ? "no information" : s.NoKnown ? "no known" : s.Entries.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow(Shown.Markup(s.Title, 80), Markup.Escape(s.Code), s.EmptyReason is not null ? "no information" : s.NoKnown ? "no known" : s.Entries.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         console.Write(table);

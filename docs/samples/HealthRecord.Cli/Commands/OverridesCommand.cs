@@ -100,7 +100,7 @@ public sealed class OverridesCommand(IAnsiConsole console) : AsyncCommand<Overri
         var table = new Table().AddColumns("decision", "records", "reason");
         foreach (var d in decisions)
         {
-            table.AddRow(Name(d.Kind), Markup.Escape(string.Join("\n", d.Records)), Markup.Escape(d.Reason ?? ""));
+            table.AddRow(Name(d.Kind), string.Join("\n", d.Records.Select(r => Shown.Markup(r))), Shown.Markup(d.Reason ?? ""));
         }
 
         console.Write(table);

@@ -106,7 +106,7 @@ public sealed class ShareCommand(IAnsiConsole console) : AsyncCommand<ShareComma
         foreach (var d in result.Decisions.Where(d => d.Decision == ConsentDecision.Deny).Take(25))
         {
             var basis = d.Basis.FirstOrDefault();
-            table.AddRow(Markup.Escape(d.Record), Markup.Escape(basis is null ? "" : $"{basis.Authority} {basis.ProvisionPath} ({basis.Attribute}): {basis.Explanation}"));
+            table.AddRow(Shown.Markup(d.Record), Shown.Markup(basis is null ? "" : $"{basis.Authority} {basis.ProvisionPath} ({basis.Attribute}): {basis.Explanation}", Shown.MaxLength * 2));
         }
 
         if (result.Withheld.Count > 0)

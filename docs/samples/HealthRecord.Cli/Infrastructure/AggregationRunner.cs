@@ -347,8 +347,8 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         foreach (var s in summaries)
         {
             sources.AddRow(
-                Markup.Escape(s.Name),
-                Markup.Escape(ShortLocation(s.Location)),
+                Shown.Markup(s.Name, 60),
+                Shown.Markup(ShortLocation(s.Location)),
                 s.FailedDocuments > 0 ? $"{s.Documents} ([red]{s.FailedDocuments} failed[/])" : s.Documents.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 s.RecordsRead.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 s.RecordsRejected.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -364,14 +364,14 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         var merged = ehr.Lineage.Count(l => l.Action == LineageAction.Merged);
         var rejected = ehr.Lineage.Count(l => l.Action == LineageAction.Rejected);
         console.WriteLine();
-        console.MarkupLineInterpolated($"[bold]EHR of {name}[/] (person {ehr.PersonId}, born {ehr.Patient.BirthDate ?? "?"}){(ehr.Version > 0 ? $", saved as version {ehr.Version}" : "")}");
-        console.MarkupLineInterpolated($"  {ehr.Lineage.Count} source records → {ehr.Records.Count + 1} EHR records: {merged} merged as duplicates, {rejected} rejected, {ehr.Conflicts.Count} conflicts, from {ehr.Sources.Count} sources ({string.Join(", ", ehr.Sources)})");
+        console.MarkupLineInterpolated($"[bold]EHR of {Shown.Text(name, 80)}[/] (person {ehr.PersonId}, born {Shown.Text(ehr.Patient.BirthDate ?? "?", 40)}){(ehr.Version > 0 ? $", saved as version {ehr.Version}" : "")}");
+        console.MarkupLineInterpolated($"  {ehr.Lineage.Count} source records → {ehr.Records.Count + 1} EHR records: {merged} merged as duplicates, {rejected} rejected, {ehr.Conflicts.Count} conflicts, from {ehr.Sources.Count} sources ({Shown.Join(ehr.Sources)})");
         var bySource = ehr.Lineage.GroupBy(l => l.EhrResource).Where(g => g.Key is not null).ToDictionary(g => g.Key!, g => g.Select(x => x.SourceName).Distinct().Count());
         var types = new Table().AddColumns("record type", "EHR records", "from several sources");
         foreach (var (type, count) in ehr.CountByType())
         {
             var multi = bySource.Count(kv => kv.Key.StartsWith(type + "/", StringComparison.Ordinal) && kv.Value > 1);
-            types.AddRow(type, count.ToString(System.Globalization.CultureInfo.InvariantCulture), multi.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            types.AddRow(Shown.Markup(type, 60), count.ToString(System.Globalization.CultureInfo.InvariantCulture), multi.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         console.Write(types);
@@ -381,10 +381,10 @@ internal sealed class AggregationRunner(IAnsiConsole console)
             foreach (var c in ehr.Conflicts)
             {
                 conflicts.AddRow(
-                    Markup.Escape(c.EhrResource),
-                    Markup.Escape(c.Element),
-                    Markup.Escape($"{c.ChosenValue} ← {c.ChosenFrom}"),
-                    Markup.Escape(string.Join("; ", c.Alternatives.Select(a => $"{a.Value} ← {a.From}"))));
+                    Shown.Markup(c.EhrResource),
+                    Shown.Markup(c.Element),
+                    Shown.Markup($"{Shown.Text(c.ChosenValue, 80)} ← {Shown.Text(c.ChosenFrom, 80)}"),
+                    Shown.Markup(Shown.Join(c.Alternatives.Select(a => $"{Shown.Text(a.Value, 80)} ← {Shown.Text(a.From, 80)}"), "; ")));
             }
 
             console.Write(conflicts);
@@ -403,7 +403,7 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         var table = new Table().Title("Rejected records").AddColumns("source", "record", "reason");
         foreach (var r in shown)
         {
-            table.AddRow(Markup.Escape(r.SourceName), Markup.Escape(r.SourceResource), Markup.Escape(r.Reason));
+            table.AddRow(Shown.Markup(r.SourceName, 60), Shown.Markup(r.SourceResource), Shown.Markup(r.Reason));
         }
 
         console.Write(table);
@@ -428,7 +428,8 @@ internal sealed class AggregationRunner(IAnsiConsole console)
         foreach (var i in shown)
         {
             var colour = i.Severity == IssueSeverity.Error ? "red" : "yellow";
-            console.MarkupLineInterpolated($"  [{colour}]{i.Code}[/] {i.SourceName} {ShortLocation(i.Location)}: {i.Message}");
+            // One line per issue: source, location, reason, each cut to a readable length.
+            console.MarkupLineInterpolated($"  [{colour}]{i.Code}[/] {Shown.Text(i.SourceName, 60)} {Shown.Text(ShortLocation(i.Location))}: {Shown.Text(i.Message)}");
         }
 
         if (errors + warnings > shown.Count)
@@ -440,12 +441,12 @@ internal sealed class AggregationRunner(IAnsiConsole console)
     /// <summary>The active problems, medications and allergies (rules: docs/current-view.md), at most a few names each.</summary>
     private void PrintCurrentView(EhrCurrentView view)
     {
-        const int Shown = 8;
+        const int ShownItems = 8;
         var asOf = view.AsOf is { } t ? t.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "?";
         var table = new Table().Title($"Current view (as of {asOf})").AddColumns("list", "entries", "names");
         void Row(string list, IReadOnlyList<CurrentViewItem> items)
         {
-            var names = string.Join("; ", items.Take(Shown).Select(i => i.Display)) + (items.Count > Shown ? $"; … and {items.Count - Shown} more" : "");
+            var names = Shown.Join(items.Take(ShownItems).Select(i => i.Display), "; ") + (items.Count > ShownItems ? $"; … and {items.Count - ShownItems} more" : "");
             table.AddRow(list, items.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(items.Count == 0 ? "(none)" : names));
         }
 
