@@ -211,43 +211,52 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var started = Stopwatch.GetTimestamp();
         var progress = request.Progress;
 
-        // Pass 1: the Patients only, and which documents hold which Patients.
-        var documents = new System.Collections.Concurrent.ConcurrentQueue<PopulationPlan.DocumentPatients>();
-        var read = await _reader.ReadAsync(request.Sources, null, static r => r.ResourceType == "Patient", d =>
-        {
-            if (d.Error is null && d.Records.Count > 0)
-            {
-                documents.Enqueue(new PopulationPlan.DocumentPatients(d.SourceName, d.DocumentId,
-                    d.Records.Where(r => r.ResourceType == "Patient").Select(r => RecordKey.Of(r).ToString()).ToList()));
-            }
-        }, progress, cancellationToken).ConfigureAwait(false);
-        var linkStarted = Stopwatch.GetTimestamp();
-        progress?.Report(new AggregationProgress("link", 0, 1));
-        var patients = RecordGraph.Build(read.Records, _validators);
-        var link = await _patientMatcher.LinkAsync(PersonAssignment.Candidates(patients), cancellationToken).ConfigureAwait(false);
-        var population = PersonAssignment.Persons(patients, link);
-        var ordered = documents.OrderBy(d => d.Source, StringComparer.Ordinal).ThenBy(d => d.DocumentId, StringComparer.Ordinal).ToList();
-        var parts = PopulationPlan.Parts(request.Sources, ordered, patients, population);
-        var totalPersons = population.Count;
-        progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = Stopwatch.GetElapsedTime(linkStarted) });
+        // Pass 1: the Patients only (scanned, not read in full, where the readers can), and which documents hold which
+        // Patients; then link them and plan the parts. Nothing of it but the plan and the links outlives the method.
+        var plan = await PlanPopulationAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        var (link, parts, totalPersons) = (plan.Link, plan.Parts, plan.TotalPersons);
+        var pass2Started = Stopwatch.GetTimestamp();
 
         // Pass 2: part by part (in parallel), person by person; each EHR is handed over and let go.
-        var issues = read.Issues.ToList();
+        var issues = plan.Issues.ToList();
+        var readIssues = issues.Count;
         var overrides = await ClusterOverrides.LoadAsync(_mergeReview, [], issues, cancellationToken).ConfigureAwait(false);
         var declared = request.Sources.Where(s => s.Patient is not null).ToDictionary(s => s.Name, s => s.Patient!, StringComparer.Ordinal);
         var save = request.SaveToStore ?? _options.SaveToStore;
-        var incompleteSources = read.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var incompleteSources = plan.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var claimed = new HashSet<string>(StringComparer.Ordinal);
         using var gate = new SemaphoreSlim(1, 1);
         var unattributed = new System.Collections.Concurrent.ConcurrentBag<(LineageEntry Row, EhrIssue? Issue)>();
         var rejectedBySource = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var sourceOrder = request.Sources.Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        var scannedWarnings = new System.Collections.Concurrent.ConcurrentBag<(int Source, string Document, int Order, EhrIssue Issue)>();
+
+        // One budget: parts run in parallel up to MaxDegreeOfParallelism and read their sources one at a time; a run that is
+        // one part (a bulk file of many people) reads its sources in parallel instead.
+        var readParallelism = parts.Count > 1 ? 1 : _options.MaxParallelSources;
         int done = 0, merged = 0;
         long recordsDone = 0;
         var mergeStarted = Stopwatch.GetTimestamp();
         progress?.Report(new AggregationProgress("merge", 0, totalPersons));
         await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism), CancellationToken = cancellationToken }, async (part, ct) =>
         {
-            var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct).ConfigureAwait(false);
+            var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct, maxParallel: readParallelism).ConfigureAwait(false);
+            if (plan.Scanned.Count > 0)
+            {
+                // The scan reported the warnings of the Patients only; the other records' warnings come from this read.
+                for (var i = 0; i < input.Records.Count; i++)
+                {
+                    var r = input.Records[i];
+                    if (r.Warnings.Count > 0 && r.ResourceType != "Patient" && r.DocumentId is { } document && plan.Scanned.Contains((r.SourceName, document)))
+                    {
+                        foreach (var w in r.Warnings)
+                        {
+                            scannedWarnings.Add((sourceOrder[r.SourceName], document, i, new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidResource, r.SourceName, r.Location, w)));
+                        }
+                    }
+                }
+            }
+
             var graph = RecordGraph.Build(input.Records, _validators);
             var persons = PersonAssignment.Persons(graph, link);
             PersonAssignment.Attribute(graph, persons, declared, totalPersons);
@@ -305,10 +314,14 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
             }
         }).ConfigureAwait(false);
 
+        issues.InsertRange(readIssues, scannedWarnings
+            .OrderBy(w => w.Source).ThenBy(w => w.Document, StringComparer.Ordinal).ThenBy(w => w.Order)
+            .Select(w => w.Issue));
+        Log.PopulationStages(_logger, (long)plan.ReadTime.TotalMilliseconds, (long)plan.LinkTime.TotalMilliseconds, (long)Stopwatch.GetElapsedTime(pass2Started).TotalMilliseconds, parts.Count, totalPersons);
         var rows = unattributed.OrderBy(u => u.Row.SourceName, StringComparer.Ordinal).ThenBy(u => u.Row.SourceResource, StringComparer.Ordinal).ThenBy(u => u.Row.Reason, StringComparer.Ordinal).ToList();
         issues.AddRange(rows.Where(u => u.Issue is not null).Select(u => u.Issue!));
         var rejected = rejectedBySource.Values.Sum();
-        var recordsRead = read.Sources.Sum(s => (long)s.RecordsRead);
+        var recordsRead = plan.Sources.Sum(s => (long)s.RecordsRead);
         var elapsed = Stopwatch.GetElapsedTime(started);
         HealthRecordTelemetry.RecordsRead.Add(recordsRead);
         HealthRecordTelemetry.RecordsRejected.Add(rejected);
@@ -321,12 +334,46 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
             Persons = done,
             RecordsRead = recordsRead,
             Parts = parts.Count,
-            Sources = read.Sources.Select(s => s with { RecordsRejected = rejectedBySource.GetValueOrDefault(s.Name) }).ToList(),
+            Sources = plan.Sources.Select(s => s with { RecordsRejected = rejectedBySource.GetValueOrDefault(s.Name) }).ToList(),
             Issues = issues,
             Unattributed = rows.Select(u => u.Row).ToList(),
             PatientLinks = link.Links,
         };
     }
+
+    // Pass 1 of a population run and the plan: what the parts need, and nothing else (the Patients read, their
+    // working copies and the matcher's input are let go when this returns).
+    private async Task<PopulationRunPlan> PlanPopulationAsync(AggregationRequest request, IProgress<AggregationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var documents = new System.Collections.Concurrent.ConcurrentQueue<PopulationPlan.DocumentPatients>();
+        var read = await _reader.ReadAsync(request.Sources, null, static r => r.ResourceType == "Patient", d =>
+        {
+            if (d.Error is null && (d.ScannedRecords ?? d.Records.Count) > 0)
+            {
+                documents.Enqueue(new PopulationPlan.DocumentPatients(d.SourceName, d.DocumentId,
+                    d.Records.Where(r => r.ResourceType == "Patient").Select(r => RecordKey.Of(r).ToString()).ToList())
+                {
+                    Scanned = d.ScannedRecords is not null,
+                });
+            }
+        }, progress, cancellationToken, scanPatients: true).ConfigureAwait(false);
+        var readTime = Stopwatch.GetElapsedTime(started);
+        var linkStarted = Stopwatch.GetTimestamp();
+        progress?.Report(new AggregationProgress("link", 0, 1));
+        var patients = RecordGraph.Build(read.Records, _validators);
+        var link = await _patientMatcher.LinkAsync(PersonAssignment.Candidates(patients), cancellationToken).ConfigureAwait(false);
+        var population = PersonAssignment.Persons(patients, link);
+        var ordered = documents.OrderBy(d => d.Source, StringComparer.Ordinal).ThenBy(d => d.DocumentId, StringComparer.Ordinal).ToList();
+        var parts = PopulationPlan.Parts(request.Sources, ordered, patients, population);
+        var scanned = ordered.Where(d => d.Scanned).Select(d => (d.Source, d.DocumentId)).ToHashSet();
+        var linkTime = Stopwatch.GetElapsedTime(linkStarted);
+        progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = linkTime });
+        return new PopulationRunPlan(link, parts, population.Count, read.Sources, read.Issues, scanned, readTime, linkTime);
+    }
+
+    private sealed record PopulationRunPlan(PatientLinkResult Link, List<IReadOnlyList<IReadOnlySet<string>?>> Parts, int TotalPersons,
+        IReadOnlyList<SourceSummary> Sources, IReadOnlyList<EhrIssue> Issues, HashSet<(string Source, string DocumentId)> Scanned, TimeSpan ReadTime, TimeSpan LinkTime);
 
     // A source that could not be read completely must never shrink a stored record: an EHR that holds its records
     // (a partial read) or whose stored version held them (a source that is missing this time) is not saved; the previous

@@ -15,7 +15,7 @@ namespace HealthRecord.Sdk.Sources;
 /// was named on its own. Hidden files and folders (names starting with '.') and <c>*.md</c>/<c>*.txt</c>
 /// notes that no reader recognises are skipped silently. Thread-safe.
 /// </remarks>
-public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
+public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScanningAdapter
 {
     private const int HeadLength = 4096;
     private readonly IReadOnlyList<ISourceDocumentReader> _readers;
@@ -39,13 +39,18 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<SourceDocumentResult> ReadAsync(SourceRequest request, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<SourceDocumentResult> ReadAsync(SourceRequest request, CancellationToken cancellationToken = default) => Read(request, scan: false, cancellationToken);
+
+    /// <inheritdoc />
+    IAsyncEnumerable<SourceDocumentResult> IPatientScanningAdapter.ScanPatientsAsync(SourceRequest request, CancellationToken cancellationToken) => Read(request, scan: true, cancellationToken);
+
+    private IAsyncEnumerable<SourceDocumentResult> Read(SourceRequest request, bool scan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var path = request.Location;
         if (File.Exists(path))
         {
-            return ReadFilesAsync(request, [path], Path.GetDirectoryName(Path.GetFullPath(path))!, single: true, cancellationToken);
+            return ReadFilesAsync(request, [path], Path.GetDirectoryName(Path.GetFullPath(path))!, single: true, cancellationToken, scan);
         }
 
         if (Directory.Exists(path))
@@ -55,7 +60,7 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
                 .Where(f => !Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
                 .Order(StringComparer.Ordinal)
                 .ToArray();
-            return ReadFilesAsync(request, files, root, single: false, cancellationToken);
+            return ReadFilesAsync(request, files, root, single: false, cancellationToken, scan);
         }
 
         throw new SourceReadException(HealthRecordErrorCode.SourceNotFound, request.Name, path, "No file or folder exists at this path.");
@@ -93,18 +98,18 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
         }
     }
 
-    private async IAsyncEnumerable<SourceDocumentResult> ReadFilesAsync(SourceRequest request, string[] files, string root, bool single, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<SourceDocumentResult> ReadFilesAsync(SourceRequest request, string[] files, string root, bool single, [EnumeratorCancellation] CancellationToken cancellationToken, bool scan = false)
     {
         foreach (var file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var documentId = single ? Path.GetFileName(file) : Path.GetRelativePath(root, file).Replace('\\', '/');
             var document = SourceDocument.FromFile(request.Name, file, documentId);
-            yield return await ReadDocumentAsync(request, document, file, single, cancellationToken).ConfigureAwait(false);
+            yield return await ReadDocumentAsync(request, document, file, single, scan, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<SourceDocumentResult> ReadDocumentAsync(SourceRequest request, SourceDocument document, string file, bool single, CancellationToken cancellationToken)
+    private async Task<SourceDocumentResult> ReadDocumentAsync(SourceRequest request, SourceDocument document, string file, bool single, bool scan, CancellationToken cancellationToken)
     {
         SourceDocumentResult result;
         try
@@ -123,7 +128,9 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
                     : DocumentReaders.Failed(document, HealthRecordErrorCode.UnsupportedFormat, "No registered reader recognises this content (FHIR JSON, NDJSON, C-CDA and HL7 v2 are read when their packages are added).");
             }
 
-            result = await DocumentReaders.ReadAsync(reader, document, cancellationToken).ConfigureAwait(false);
+            result = scan
+                ? await PatientScans.ScanOrReadAsync(reader, document, cancellationToken).ConfigureAwait(false)
+                : await DocumentReaders.ReadAsync(reader, document, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
