@@ -216,6 +216,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var plan = await PlanPopulationAsync(request, progress, cancellationToken).ConfigureAwait(false);
         var (link, parts, totalPersons) = (plan.Link, plan.Parts, plan.TotalPersons);
         var pass2Started = Stopwatch.GetTimestamp();
+        var plannedHeap = GC.GetTotalMemory(false);
 
         // Pass 2: part by part (in parallel), person by person; each EHR is handed over and let go.
         var issues = plan.Issues.ToList();
@@ -225,7 +226,6 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var save = request.SaveToStore ?? _options.SaveToStore;
         var incompleteSources = plan.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var claimed = new HashSet<string>(StringComparer.Ordinal);
-        using var gate = new SemaphoreSlim(1, 1);
         var unattributed = new System.Collections.Concurrent.ConcurrentBag<(LineageEntry Row, EhrIssue? Issue)>();
         var rejectedBySource = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var sourceOrder = request.Sources.Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
@@ -238,7 +238,36 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         long recordsDone = 0;
         var mergeStarted = Stopwatch.GetTimestamp();
         progress?.Report(new AggregationProgress("merge", 0, totalPersons));
-        await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism), CancellationToken = cancellationToken }, async (part, ct) =>
+        // EHRs are handed over one at a time by one consumer, so a part does not wait for another part's hand-over (the
+        // CLI serialises and writes each EHR there): at most MaxDegreeOfParallelism built EHRs wait their turn.
+        var degree = Math.Max(1, _options.MaxDegreeOfParallelism);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var handOver = System.Threading.Channels.Channel.CreateBounded<EhrAggregate>(new System.Threading.Channels.BoundedChannelOptions(degree) { SingleReader = true });
+        var handOverFailed = false;
+        var consumer = System.Threading.Tasks.Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var ehr in handOver.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                {
+                    await onEhr(ehr, stop.Token).ConfigureAwait(false);
+                    Interlocked.Add(ref merged, ehr.Lineage.Count(l => l.Action == LineageAction.Merged));
+                    var records = Interlocked.Add(ref recordsDone, ehr.SourceRecords.Count);
+                    var people = Interlocked.Increment(ref done);
+                    progress?.Report(new AggregationProgress("merge", people, totalPersons, ehr.PersonId) { RecordsDone = records, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
+                }
+            }
+            catch
+            {
+                // The parts stop too (none waits forever for room in the channel).
+                Volatile.Write(ref handOverFailed, true);
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }, CancellationToken.None);
+        try
+        {
+        await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = stop.Token }, async (part, ct) =>
         {
             var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct, maxParallel: readParallelism).ConfigureAwait(false);
             if (plan.Scanned.Count > 0)
@@ -283,20 +312,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
                     Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
                 }
 
-                await gate.WaitAsync(ct).ConfigureAwait(false);
-                try
-                {
-                    await onEhr(ehr, ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-
-                Interlocked.Add(ref merged, ehr.Lineage.Count(l => l.Action == LineageAction.Merged));
-                var records = Interlocked.Add(ref recordsDone, ehr.SourceRecords.Count);
-                var people = Interlocked.Increment(ref done);
-                progress?.Report(new AggregationProgress("merge", people, totalPersons, ehr.PersonId) { RecordsDone = records, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
+                await handOver.Writer.WriteAsync(ehr, ct).ConfigureAwait(false);
             }
 
             foreach (var n in graph.Nodes)
@@ -313,11 +329,42 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
                 }
             }
         }).ConfigureAwait(false);
+        }
+        catch (Exception) when (Volatile.Read(ref handOverFailed))
+        {
+            // The hand-over failed first (onEhr threw or was cancelled) and stopped the parts: its error is reported below.
+        }
+        catch (Exception)
+        {
+            // A part failed (or the caller cancelled): stop the hand-over, wait for it, and report the part's error.
+            await stop.CancelAsync().ConfigureAwait(false);
+            handOver.Writer.TryComplete();
+            try
+            {
+                await consumer.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Stopped because of the part's error, which is the one to report.
+            }
+
+            throw;
+        }
+        finally
+        {
+            handOver.Writer.TryComplete();
+        }
+
+        await consumer.ConfigureAwait(false);
 
         issues.InsertRange(readIssues, scannedWarnings
             .OrderBy(w => w.Source).ThenBy(w => w.Document, StringComparer.Ordinal).ThenBy(w => w.Order)
             .Select(w => w.Issue));
-        Log.PopulationStages(_logger, (long)plan.ReadTime.TotalMilliseconds, (long)plan.LinkTime.TotalMilliseconds, (long)Stopwatch.GetElapsedTime(pass2Started).TotalMilliseconds, parts.Count, totalPersons);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.PopulationStages(_logger, (long)plan.ReadTime.TotalMilliseconds, (long)plan.LinkTime.TotalMilliseconds, (long)Stopwatch.GetElapsedTime(pass2Started).TotalMilliseconds, parts.Count, totalPersons,
+                plannedHeap >> 20, GC.GetTotalMemory(false) >> 20, Environment.WorkingSet >> 20);
+        }
         var rows = unattributed.OrderBy(u => u.Row.SourceName, StringComparer.Ordinal).ThenBy(u => u.Row.SourceResource, StringComparer.Ordinal).ThenBy(u => u.Row.Reason, StringComparer.Ordinal).ToList();
         issues.AddRange(rows.Where(u => u.Issue is not null).Select(u => u.Issue!));
         var rejected = rejectedBySource.Values.Sum();

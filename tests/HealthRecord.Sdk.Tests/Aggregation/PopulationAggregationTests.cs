@@ -130,6 +130,35 @@ public class PopulationAggregationTests
         Assert.Equal(1, handed);
     }
 
+    [CorpusFact]
+    public async Task AggregatePopulationAsync_HandOverFails_ReportsThatErrorAndStopsTheParts()
+    {
+        using var tmp = TestHost.TempFolder();
+        foreach (var f in Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).Take(4))
+        {
+            File.Copy(f, tmp.File(Path.GetFileName(f)));
+        }
+
+        using var sp = TestHost.Create(hr => hr.Configure(o =>
+        {
+            o.SaveToStore = false;
+            o.MaxDegreeOfParallelism = 2;
+        }));
+        var handed = 0;
+
+        // The host's hand-over (writing a file) fails on the first EHR: that error, not a cancellation, comes out.
+        var ex = await Assert.ThrowsAsync<IOException>(() => sp.GetRequiredService<IPopulationAggregator>().AggregatePopulationAsync(
+            new AggregationRequest { Sources = [new SourceRequest("a", tmp.Path)] },
+            (_, _) =>
+            {
+                handed++;
+                throw new IOException("disk full");
+            }));
+
+        Assert.Equal("disk full", ex.Message);
+        Assert.Equal(1, handed);
+    }
+
     // What reading reports (document errors, element-level warnings), not the issues of building each EHR.
     private static IEnumerable<string> ReadIssues(IEnumerable<EhrIssue> issues) => issues
         .Where(i => i.Code is HealthRecordErrorCode.InvalidResource or HealthRecordErrorCode.MalformedContent)
