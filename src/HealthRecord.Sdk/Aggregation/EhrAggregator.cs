@@ -267,68 +267,68 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         }, CancellationToken.None);
         try
         {
-        await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = stop.Token }, async (part, ct) =>
-        {
-            var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct, maxParallel: readParallelism).ConfigureAwait(false);
-            if (plan.Scanned.Count > 0)
+            await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = stop.Token }, async (part, ct) =>
             {
-                // The scan reported the warnings of the Patients only; the other records' warnings come from this read.
-                for (var i = 0; i < input.Records.Count; i++)
+                var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct, maxParallel: readParallelism).ConfigureAwait(false);
+                if (plan.Scanned.Count > 0)
                 {
-                    var r = input.Records[i];
-                    if (r.Warnings.Count > 0 && r.ResourceType != "Patient" && r.DocumentId is { } document && plan.Scanned.Contains((r.SourceName, document)))
+                    // The scan reported the warnings of the Patients only; the other records' warnings come from this read.
+                    for (var i = 0; i < input.Records.Count; i++)
                     {
-                        foreach (var w in r.Warnings)
+                        var r = input.Records[i];
+                        if (r.Warnings.Count > 0 && r.ResourceType != "Patient" && r.DocumentId is { } document && plan.Scanned.Contains((r.SourceName, document)))
                         {
-                            scannedWarnings.Add((sourceOrder[r.SourceName], document, i, new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidResource, r.SourceName, r.Location, w)));
+                            foreach (var w in r.Warnings)
+                            {
+                                scannedWarnings.Add((sourceOrder[r.SourceName], document, i, new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidResource, r.SourceName, r.Location, w)));
+                            }
                         }
                     }
                 }
-            }
 
-            var graph = RecordGraph.Build(input.Records, _validators);
-            var persons = PersonAssignment.Persons(graph, link);
-            PersonAssignment.Attribute(graph, persons, declared, totalPersons);
-            if (save)
-            {
-                await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, claimed, ct).ConfigureAwait(false);
-            }
-
-            for (var p = 0; p < persons.Count; p++)
-            {
-                ct.ThrowIfCancellationRequested();
-                var ehr = _merger.Build(graph, persons[p], p, request.Policy, overrides, keepSourceRecords: true);
-                if (save && await CompleteEnoughToSaveAsync(ehr, incompleteSources, ct).ConfigureAwait(false) is { } notSaved)
+                var graph = RecordGraph.Build(input.Records, _validators);
+                var persons = PersonAssignment.Persons(graph, link);
+                PersonAssignment.Attribute(graph, persons, declared, totalPersons);
+                if (save)
                 {
-                    ehr = ehr with { Issues = [.. ehr.Issues, notSaved] };
-                    lock (issues)
+                    await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, claimed, ct).ConfigureAwait(false);
+                }
+
+                for (var p = 0; p < persons.Count; p++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var ehr = _merger.Build(graph, persons[p], p, request.Policy, overrides, keepSourceRecords: true);
+                    if (save && await CompleteEnoughToSaveAsync(ehr, incompleteSources, ct).ConfigureAwait(false) is { } notSaved)
                     {
-                        issues.Add(notSaved);
+                        ehr = ehr with { Issues = [.. ehr.Issues, notSaved] };
+                        lock (issues)
+                        {
+                            issues.Add(notSaved);
+                        }
+                    }
+                    else if (save)
+                    {
+                        ehr = await _store.SaveAsync(ehr, ct).ConfigureAwait(false);
+                        Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
+                    }
+
+                    await handOver.Writer.WriteAsync(ehr, ct).ConfigureAwait(false);
+                }
+
+                foreach (var n in graph.Nodes)
+                {
+                    if (n.Rejection is not null)
+                    {
+                        rejectedBySource.AddOrUpdate(n.Record.SourceName, 1, (_, c) => c + 1);
+                    }
+
+                    if (n.Persons.Count == 0)
+                    {
+                        unattributed.Add((new LineageEntry("", n.Record.SourceName, n.Record.SourceReference, null, LineageAction.Rejected, n.Rejection?.Reason ?? "Not attributable to any person."),
+                            n.Rejection is null ? null : new EhrIssue(IssueSeverity.Error, n.Rejection.Code, n.Record.SourceName, n.Record.Location, n.Rejection.Reason)));
                     }
                 }
-                else if (save)
-                {
-                    ehr = await _store.SaveAsync(ehr, ct).ConfigureAwait(false);
-                    Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
-                }
-
-                await handOver.Writer.WriteAsync(ehr, ct).ConfigureAwait(false);
-            }
-
-            foreach (var n in graph.Nodes)
-            {
-                if (n.Rejection is not null)
-                {
-                    rejectedBySource.AddOrUpdate(n.Record.SourceName, 1, (_, c) => c + 1);
-                }
-
-                if (n.Persons.Count == 0)
-                {
-                    unattributed.Add((new LineageEntry("", n.Record.SourceName, n.Record.SourceReference, null, LineageAction.Rejected, n.Rejection?.Reason ?? "Not attributable to any person."),
-                        n.Rejection is null ? null : new EhrIssue(IssueSeverity.Error, n.Rejection.Code, n.Record.SourceName, n.Record.Location, n.Rejection.Reason)));
-                }
-            }
-        }).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         }
         catch (Exception) when (Volatile.Read(ref handOverFailed))
         {
