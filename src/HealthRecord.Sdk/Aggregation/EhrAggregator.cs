@@ -213,16 +213,206 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var started = Stopwatch.GetTimestamp();
         var progress = request.Progress;
 
-        // Pass 1: the Patients only, and which documents hold which Patients.
+        // Pass 1: the Patients only (scanned, not read in full, where the readers can), and which documents hold which
+        // Patients; then link them and plan the parts. Nothing of it but the plan and the links outlives the method.
+        var plan = await PlanPopulationAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        var (link, parts, totalPersons) = (plan.Link, plan.Parts, plan.TotalPersons);
+        var pass2Started = Stopwatch.GetTimestamp();
+        var plannedHeap = GC.GetTotalMemory(false);
+
+        // Pass 2: part by part (in parallel), person by person; each EHR is handed over and let go.
+        var issues = plan.Issues.ToList();
+        var readIssues = issues.Count;
+        var overrides = await ClusterOverrides.LoadAsync(_mergeReview, [], issues, cancellationToken).ConfigureAwait(false);
+        var declared = request.Sources.Where(s => s.Patient is not null).ToDictionary(s => s.Name, s => s.Patient!, StringComparer.Ordinal);
+        var save = request.SaveToStore ?? _options.SaveToStore;
+        var incompleteSources = plan.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var unattributed = new System.Collections.Concurrent.ConcurrentBag<(LineageEntry Row, EhrIssue? Issue)>();
+        var rejectedBySource = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var sourceOrder = request.Sources.Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        var scannedWarnings = new System.Collections.Concurrent.ConcurrentBag<(int Source, string Document, int Order, EhrIssue Issue)>();
+
+        // One budget: parts run in parallel up to MaxDegreeOfParallelism and read their sources one at a time; a run that is
+        // one part (a bulk file of many people) reads its sources in parallel instead.
+        var readParallelism = parts.Count > 1 ? 1 : _options.MaxParallelSources;
+        int done = 0, merged = 0;
+        long recordsDone = 0;
+        var mergeStarted = Stopwatch.GetTimestamp();
+        progress?.Report(new AggregationProgress("merge", 0, totalPersons));
+        // EHRs are handed over one at a time by one consumer, so a part does not wait for another part's hand-over (the
+        // CLI serialises and writes each EHR there): at most MaxDegreeOfParallelism built EHRs wait their turn.
+        var degree = Math.Max(1, _options.MaxDegreeOfParallelism);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var handOver = System.Threading.Channels.Channel.CreateBounded<EhrAggregate>(new System.Threading.Channels.BoundedChannelOptions(degree) { SingleReader = true });
+        var handOverFailed = false;
+        var consumer = System.Threading.Tasks.Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var ehr in handOver.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                {
+                    await onEhr(ehr, stop.Token).ConfigureAwait(false);
+                    Interlocked.Add(ref merged, ehr.Lineage.Count(l => l.Action == LineageAction.Merged));
+                    var records = Interlocked.Add(ref recordsDone, ehr.SourceRecords.Count);
+                    var people = Interlocked.Increment(ref done);
+                    progress?.Report(new AggregationProgress("merge", people, totalPersons, ehr.PersonId) { RecordsDone = records, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
+                }
+            }
+            catch
+            {
+                // The parts stop too (none waits forever for room in the channel).
+                Volatile.Write(ref handOverFailed, true);
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = stop.Token }, async (part, ct) =>
+            {
+                var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct, maxParallel: readParallelism).ConfigureAwait(false);
+                if (plan.Scanned.Count > 0)
+                {
+                    // The scan reported the warnings of the Patients only; the other records' warnings come from this read.
+                    for (var i = 0; i < input.Records.Count; i++)
+                    {
+                        var r = input.Records[i];
+                        if (r.Warnings.Count > 0 && r.ResourceType != "Patient" && r.DocumentId is { } document && plan.Scanned.Contains((r.SourceName, document)))
+                        {
+                            foreach (var w in r.Warnings)
+                            {
+                                scannedWarnings.Add((sourceOrder[r.SourceName], document, i, new EhrIssue(IssueSeverity.Warning, HealthRecordErrorCode.InvalidResource, r.SourceName, r.Location, w)));
+                            }
+                        }
+                    }
+                }
+
+                var graph = RecordGraph.Build(input.Records, _validators);
+                var persons = PersonAssignment.Persons(graph, link);
+                PersonAssignment.Attribute(graph, persons, declared, totalPersons);
+                if (save)
+                {
+                    await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, _patientMatcher, claimed, ct).ConfigureAwait(false);
+                }
+
+                for (var p = 0; p < persons.Count; p++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    if (!PopulationShards.Owns(request.Shard, graph, persons[p]))
+                    {
+                        continue; // another shard's person
+                    }
+
+                    var ehr = _merger.Build(graph, persons[p], p, request.Policy, overrides, keepSourceRecords: true);
+                    if (save && await CompleteEnoughToSaveAsync(ehr, incompleteSources, ct).ConfigureAwait(false) is { } notSaved)
+                    {
+                        ehr = ehr with { Issues = [.. ehr.Issues, notSaved] };
+                        lock (issues)
+                        {
+                            issues.Add(notSaved);
+                        }
+                    }
+                    else if (save)
+                    {
+                        ehr = await _store.SaveAsync(ehr, ct).ConfigureAwait(false);
+                        Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
+                    }
+
+                    await handOver.Writer.WriteAsync(ehr, ct).ConfigureAwait(false);
+                }
+
+                foreach (var n in graph.Nodes)
+                {
+                    if (n.Rejection is not null)
+                    {
+                        rejectedBySource.AddOrUpdate(n.Record.SourceName, 1, (_, c) => c + 1);
+                    }
+
+                    if (n.Persons.Count == 0)
+                    {
+                        unattributed.Add((new LineageEntry("", n.Record.SourceName, n.Record.SourceReference, null, LineageAction.Rejected, n.Rejection?.Reason ?? "Not attributable to any person."),
+                            n.Rejection is null ? null : new EhrIssue(IssueSeverity.Error, n.Rejection.Code, n.Record.SourceName, n.Record.Location, n.Rejection.Reason)));
+                    }
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (Exception) when (Volatile.Read(ref handOverFailed))
+        {
+            // The hand-over failed first (onEhr threw or was cancelled) and stopped the parts: its error is reported below.
+        }
+        catch (Exception)
+        {
+            // A part failed (or the caller cancelled): stop the hand-over, wait for it, and report the part's error.
+            await stop.CancelAsync().ConfigureAwait(false);
+            handOver.Writer.TryComplete();
+            try
+            {
+                await consumer.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Stopped because of the part's error, which is the one to report.
+            }
+
+            throw;
+        }
+        finally
+        {
+            handOver.Writer.TryComplete();
+        }
+
+        await consumer.ConfigureAwait(false);
+
+        issues.InsertRange(readIssues, scannedWarnings
+            .OrderBy(w => w.Source).ThenBy(w => w.Document, StringComparer.Ordinal).ThenBy(w => w.Order)
+            .Select(w => w.Issue));
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.PopulationStages(_logger, (long)plan.ReadTime.TotalMilliseconds, (long)plan.LinkTime.TotalMilliseconds, (long)Stopwatch.GetElapsedTime(pass2Started).TotalMilliseconds, parts.Count, totalPersons,
+                plannedHeap >> 20, GC.GetTotalMemory(false) >> 20, Environment.WorkingSet >> 20);
+        }
+        var rows = unattributed.OrderBy(u => u.Row.SourceName, StringComparer.Ordinal).ThenBy(u => u.Row.SourceResource, StringComparer.Ordinal).ThenBy(u => u.Row.Reason, StringComparer.Ordinal).ToList();
+        issues.AddRange(rows.Where(u => u.Issue is not null).Select(u => u.Issue!));
+        var rejected = rejectedBySource.Values.Sum();
+        var recordsRead = plan.Sources.Sum(s => (long)s.RecordsRead);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        HealthRecordTelemetry.RecordsRead.Add(recordsRead);
+        HealthRecordTelemetry.RecordsRejected.Add(rejected);
+        HealthRecordTelemetry.RecordsMerged.Add(merged);
+        HealthRecordTelemetry.AggregationDuration.Record(elapsed.TotalSeconds);
+        Log.AggregationFinished(_logger, (int)Math.Min(int.MaxValue, recordsRead), done, merged, rejected, (long)elapsed.TotalMilliseconds);
+        activity?.SetTag("healthrecord.persons", done);
+        return new PopulationResult
+        {
+            Persons = done,
+            RecordsRead = recordsRead,
+            Parts = parts.Count,
+            Sources = plan.Sources.Select(s => s with { RecordsRejected = rejectedBySource.GetValueOrDefault(s.Name) }).ToList(),
+            Issues = issues,
+            Unattributed = rows.Select(u => u.Row).ToList(),
+            PatientLinks = link.Links,
+        };
+    }
+
+    // Pass 1 of a population run and the plan: what the parts need, and nothing else (the Patients read, their
+    // working copies and the matcher's input are let go when this returns).
+    private async Task<PopulationRunPlan> PlanPopulationAsync(AggregationRequest request, IProgress<AggregationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
         var documents = new System.Collections.Concurrent.ConcurrentQueue<PopulationPlan.DocumentPatients>();
         var read = await _reader.ReadAsync(request.Sources, null, static r => r.ResourceType == "Patient", d =>
         {
-            if (d.Error is null && d.Records.Count > 0)
+            if (d.Error is null && (d.ScannedRecords ?? d.Records.Count) > 0)
             {
                 documents.Enqueue(new PopulationPlan.DocumentPatients(d.SourceName, d.DocumentId,
-                    d.Records.Where(r => r.ResourceType == "Patient").Select(r => RecordKey.Of(r).ToString()).ToList()));
+                    d.Records.Where(r => r.ResourceType == "Patient").Select(r => RecordKey.Of(r).ToString()).ToList())
+                {
+                    Scanned = d.ScannedRecords is not null,
+                });
             }
-        }, progress, cancellationToken).ConfigureAwait(false);
+        }, progress, cancellationToken, scanPatients: true).ConfigureAwait(false);
+        var readTime = Stopwatch.GetElapsedTime(started);
         var linkStarted = Stopwatch.GetTimestamp();
         progress?.Report(new AggregationProgress("link", 0, 1));
         var patients = RecordGraph.Build(read.Records, _validators);
@@ -238,109 +428,14 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
             parts = PopulationShards.Parts(parts, request.Sources, ordered, ownedKeys);
         }
 
-        progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = Stopwatch.GetElapsedTime(linkStarted) });
-
-        // Pass 2: part by part (in parallel), person by person; each EHR is handed over and let go.
-        var issues = read.Issues.ToList();
-        var overrides = await ClusterOverrides.LoadAsync(_mergeReview, [], issues, cancellationToken).ConfigureAwait(false);
-        var declared = request.Sources.Where(s => s.Patient is not null).ToDictionary(s => s.Name, s => s.Patient!, StringComparer.Ordinal);
-        var save = request.SaveToStore ?? _options.SaveToStore;
-        var incompleteSources = read.Sources.Where(s => s.Incomplete).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
-        using var gate = new SemaphoreSlim(1, 1);
-        var unattributed = new System.Collections.Concurrent.ConcurrentBag<(LineageEntry Row, EhrIssue? Issue)>();
-        var rejectedBySource = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
-        int done = 0, merged = 0;
-        long recordsDone = 0;
-        var mergeStarted = Stopwatch.GetTimestamp();
-        progress?.Report(new AggregationProgress("merge", 0, totalPersons));
-        await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism), CancellationToken = cancellationToken }, async (part, ct) =>
-        {
-            var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct).ConfigureAwait(false);
-            var graph = RecordGraph.Build(input.Records, _validators);
-            var persons = PersonAssignment.Persons(graph, link);
-            PersonAssignment.Attribute(graph, persons, declared, totalPersons);
-            if (save)
-            {
-                await PersonAssignment.ContinueStoredPersonsAsync(persons, graph, _store, _patientMatcher, claimed, ct).ConfigureAwait(false);
-            }
-
-            for (var p = 0; p < persons.Count; p++)
-            {
-                ct.ThrowIfCancellationRequested();
-                if (!PopulationShards.Owns(request.Shard, graph, persons[p]))
-                {
-                    continue; // another shard's person
-                }
-
-                var ehr = _merger.Build(graph, persons[p], p, request.Policy, overrides, keepSourceRecords: true);
-                if (save && await CompleteEnoughToSaveAsync(ehr, incompleteSources, ct).ConfigureAwait(false) is { } notSaved)
-                {
-                    ehr = ehr with { Issues = [.. ehr.Issues, notSaved] };
-                    lock (issues)
-                    {
-                        issues.Add(notSaved);
-                    }
-                }
-                else if (save)
-                {
-                    ehr = await _store.SaveAsync(ehr, ct).ConfigureAwait(false);
-                    Log.EhrSaved(_logger, ehr.PersonId, ehr.Version);
-                }
-
-                await gate.WaitAsync(ct).ConfigureAwait(false);
-                try
-                {
-                    await onEhr(ehr, ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-
-                Interlocked.Add(ref merged, ehr.Lineage.Count(l => l.Action == LineageAction.Merged));
-                var records = Interlocked.Add(ref recordsDone, ehr.SourceRecords.Count);
-                var people = Interlocked.Increment(ref done);
-                progress?.Report(new AggregationProgress("merge", people, totalPersons, ehr.PersonId) { RecordsDone = records, Elapsed = Stopwatch.GetElapsedTime(mergeStarted) });
-            }
-
-            foreach (var n in graph.Nodes)
-            {
-                if (n.Rejection is not null)
-                {
-                    rejectedBySource.AddOrUpdate(n.Record.SourceName, 1, (_, c) => c + 1);
-                }
-
-                if (n.Persons.Count == 0)
-                {
-                    unattributed.Add((new LineageEntry("", n.Record.SourceName, n.Record.SourceReference, null, LineageAction.Rejected, n.Rejection?.Reason ?? "Not attributable to any person."),
-                        n.Rejection is null ? null : new EhrIssue(IssueSeverity.Error, n.Rejection.Code, n.Record.SourceName, n.Record.Location, n.Rejection.Reason)));
-                }
-            }
-        }).ConfigureAwait(false);
-
-        var rows = unattributed.OrderBy(u => u.Row.SourceName, StringComparer.Ordinal).ThenBy(u => u.Row.SourceResource, StringComparer.Ordinal).ThenBy(u => u.Row.Reason, StringComparer.Ordinal).ToList();
-        issues.AddRange(rows.Where(u => u.Issue is not null).Select(u => u.Issue!));
-        var rejected = rejectedBySource.Values.Sum();
-        var recordsRead = read.Sources.Sum(s => (long)s.RecordsRead);
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        HealthRecordTelemetry.RecordsRead.Add(recordsRead);
-        HealthRecordTelemetry.RecordsRejected.Add(rejected);
-        HealthRecordTelemetry.RecordsMerged.Add(merged);
-        HealthRecordTelemetry.AggregationDuration.Record(elapsed.TotalSeconds);
-        Log.AggregationFinished(_logger, (int)Math.Min(int.MaxValue, recordsRead), done, merged, rejected, (long)elapsed.TotalMilliseconds);
-        activity?.SetTag("healthrecord.persons", done);
-        return new PopulationResult
-        {
-            Persons = done,
-            RecordsRead = recordsRead,
-            Parts = parts.Count,
-            Sources = read.Sources.Select(s => s with { RecordsRejected = rejectedBySource.GetValueOrDefault(s.Name) }).ToList(),
-            Issues = issues,
-            Unattributed = rows.Select(u => u.Row).ToList(),
-            PatientLinks = link.Links,
-        };
+        var scanned = ordered.Where(d => d.Scanned).Select(d => (d.Source, d.DocumentId)).ToHashSet();
+        var linkTime = Stopwatch.GetElapsedTime(linkStarted);
+        progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = linkTime });
+        return new PopulationRunPlan(link, parts, totalPersons, read.Sources, read.Issues, scanned, readTime, linkTime);
     }
+
+    private sealed record PopulationRunPlan(PatientLinkResult Link, List<IReadOnlyList<IReadOnlySet<string>?>> Parts, int TotalPersons,
+        IReadOnlyList<SourceSummary> Sources, IReadOnlyList<EhrIssue> Issues, HashSet<(string Source, string DocumentId)> Scanned, TimeSpan ReadTime, TimeSpan LinkTime);
 
     // A source that could not be read completely must never shrink a stored record: an EHR that holds its records
     // (a partial read) or whose stored version held them (a source that is missing this time) is not saved; the previous

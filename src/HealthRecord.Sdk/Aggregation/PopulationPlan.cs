@@ -13,7 +13,11 @@ namespace HealthRecord.Sdk.Aggregation;
 internal static class PopulationPlan
 {
     /// <summary>A document as the first pass saw it: its source, id and the keys of the Patients it holds.</summary>
-    internal sealed record DocumentPatients(string Source, string DocumentId, IReadOnlyList<string> PatientKeys);
+    internal sealed record DocumentPatients(string Source, string DocumentId, IReadOnlyList<string> PatientKeys)
+    {
+        /// <summary>Whether the first pass scanned the document (so only its Patients' warnings were reported then).</summary>
+        public bool Scanned { get; init; }
+    }
 
     /// <summary>The parts: per part, per source (in request order), the documents to read.</summary>
     public static List<IReadOnlyList<IReadOnlySet<string>?>> Parts(IReadOnlyList<SourceRequest> sources, IEnumerable<DocumentPatients> documents, RecordGraph patients, List<PersonSlot> persons)

@@ -47,19 +47,25 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
     /// <param name="observe">Told about every document read (thread-safe callers only: sources are read in parallel).</param>
     /// <param name="progress">Told about sources read.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
+    /// <param name="scanPatients">
+    /// The first pass of a population run: adapters and readers that can (<see cref="IPatientScanningAdapter"/>) only find the
+    /// Patients and count the other records, so the result holds the Patients of those documents and their warnings only.
+    /// </param>
+    /// <param name="maxParallel">Sources read at once (default <see cref="HealthRecordOptions.MaxParallelSources"/>); a population run reading
+    /// parts in parallel reads each part's sources one at a time, so the two never multiply.</param>
     /// <returns>The records, one summary per source (in request order) and the issues met.</returns>
     public async Task<SourceReadResult> ReadAsync(IReadOnlyList<SourceRequest> sources, IReadOnlyList<IReadOnlySet<string>?>? documents, Func<SourceRecord, bool>? keep,
-        Action<SourceDocumentResult>? observe, IProgress<AggregationProgress>? progress, CancellationToken cancellationToken)
+        Action<SourceDocumentResult>? observe, IProgress<AggregationProgress>? progress, CancellationToken cancellationToken, bool scanPatients = false, int? maxParallel = null)
     {
         var results = new (List<SourceRecord> Records, SourceSummary Summary, List<EhrIssue> Issues)[sources.Count];
         var completed = 0;
         progress?.Report(new AggregationProgress("read", 0, sources.Count));
         await Parallel.ForEachAsync(
             Enumerable.Range(0, sources.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelSources, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxParallel ?? options.MaxParallelSources), CancellationToken = cancellationToken },
             async (i, ct) =>
             {
-                results[i] = await ReadSourceAsync(sources[i], documents?[i], keep, observe, ct).ConfigureAwait(false);
+                results[i] = await ReadSourceAsync(sources[i], documents?[i], keep, observe, scanPatients, ct).ConfigureAwait(false);
                 progress?.Report(new AggregationProgress("read", Interlocked.Increment(ref completed), sources.Count, sources[i].Name));
             }).ConfigureAwait(false);
 
@@ -72,7 +78,7 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
     }
 
     private async Task<(List<SourceRecord>, SourceSummary, List<EhrIssue>)> ReadSourceAsync(SourceRequest source, IReadOnlySet<string>? documentIds, Func<SourceRecord, bool>? keep,
-        Action<SourceDocumentResult>? observe, CancellationToken cancellationToken)
+        Action<SourceDocumentResult>? observe, bool scanPatients, CancellationToken cancellationToken)
     {
         using var activity = HealthRecordTelemetry.ActivitySource.StartActivity("healthrecord.read_source");
         activity?.SetTag("healthrecord.source", source.Name);
@@ -95,7 +101,9 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
 
         try
         {
-            var read = documentIds is null ? adapter.ReadAsync(source, cancellationToken) : adapter.ReadDocumentsAsync(source, documentIds, cancellationToken);
+            var read = documentIds is not null ? adapter.ReadDocumentsAsync(source, documentIds, cancellationToken)
+                : scanPatients && adapter is IPatientScanningAdapter scanner ? scanner.ScanPatientsAsync(source, cancellationToken)
+                : adapter.ReadAsync(source, cancellationToken);
             await foreach (var document in read.ConfigureAwait(false))
             {
                 documents++;
@@ -113,7 +121,7 @@ internal sealed class SourceReader(IReadOnlyList<IEmrSourceAdapter> adapters, He
                     formats[format] = formats.GetValueOrDefault(format) + 1;
                 }
 
-                recordsRead += document.Records.Count;
+                recordsRead += document.ScannedRecords ?? document.Records.Count;
                 foreach (var r in document.Records)
                 {
                     if (keep is null || keep(r))

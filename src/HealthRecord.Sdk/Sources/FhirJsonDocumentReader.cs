@@ -20,7 +20,7 @@ namespace HealthRecord.Sdk.Sources;
 /// of the document is read. A document that is not well-formed JSON fails as a whole. NDJSON is streamed
 /// line by line; a malformed line rejects that line only. Thread-safe.
 /// </remarks>
-internal sealed class FhirJsonDocumentReader : ISourceDocumentReader
+internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
 {
     /// <summary>The format name.</summary>
     public const string FormatName = "fhir-json";

@@ -26,7 +26,7 @@ namespace HealthRecord.Sdk.Sources;
 /// reader throws on one file becomes that document's typed error. Thread-safe.
 /// </para>
 /// </remarks>
-public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
+public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScanningAdapter
 {
     private const int HeadLength = 4096;
     private readonly IReadOnlyList<ISourceDocumentReader> _readers;
@@ -62,10 +62,15 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<SourceDocumentResult> ReadAsync(SourceRequest request, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<SourceDocumentResult> ReadAsync(SourceRequest request, CancellationToken cancellationToken = default) => Read(request, scan: false, cancellationToken);
+
+    /// <inheritdoc />
+    IAsyncEnumerable<SourceDocumentResult> IPatientScanningAdapter.ScanPatientsAsync(SourceRequest request, CancellationToken cancellationToken) => Read(request, scan: true, cancellationToken);
+
+    private IAsyncEnumerable<SourceDocumentResult> Read(SourceRequest request, bool scan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return ReadEntriesAsync(request, Enumerate(request, cancellationToken), cancellationToken);
+        return ReadEntriesAsync(request, Enumerate(request, cancellationToken), cancellationToken, scan);
     }
 
     /// <inheritdoc />
@@ -243,7 +248,7 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
         }
     }
 
-    private async IAsyncEnumerable<SourceDocumentResult> ReadEntriesAsync(SourceRequest request, IEnumerable<Entry> entries, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<SourceDocumentResult> ReadEntriesAsync(SourceRequest request, IEnumerable<Entry> entries, [EnumeratorCancellation] CancellationToken cancellationToken, bool scan = false)
     {
         foreach (var entry in entries)
         {
@@ -257,11 +262,11 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
                 continue;
             }
 
-            yield return await ReadDocumentAsync(request, document, entry.Path, entry.Single, cancellationToken).ConfigureAwait(false);
+            yield return await ReadDocumentAsync(request, document, entry.Path, entry.Single, scan, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<SourceDocumentResult> ReadDocumentAsync(SourceRequest request, SourceDocument document, string file, bool single, CancellationToken cancellationToken)
+    private async Task<SourceDocumentResult> ReadDocumentAsync(SourceRequest request, SourceDocument document, string file, bool single, bool scan, CancellationToken cancellationToken)
     {
         SourceDocumentResult result;
         try
@@ -280,7 +285,9 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter
                     : DocumentReaders.Failed(document, HealthRecordErrorCode.UnsupportedFormat, "No registered reader recognises this content (FHIR JSON, NDJSON, C-CDA and HL7 v2 are read when their packages are added).");
             }
 
-            result = await DocumentReaders.ReadAsync(reader, document, cancellationToken).ConfigureAwait(false);
+            result = scan
+                ? await PatientScans.ScanOrReadAsync(reader, document, cancellationToken).ConfigureAwait(false)
+                : await DocumentReaders.ReadAsync(reader, document, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

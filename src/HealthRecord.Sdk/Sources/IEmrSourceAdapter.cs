@@ -62,6 +62,9 @@ public sealed class SourceDocumentResult
     /// <summary>The error that stopped the document, if any.</summary>
     public Errors.SourceReadException? Error { get; init; }
 
+    /// <summary>Set when a population run's Patient scan read the document: <see cref="Records"/> then holds its Patients only, and this is how many records a full read gives.</summary>
+    internal int? ScannedRecords { get; init; }
+
     /// <summary>Whether the document was read.</summary>
     public bool Succeeded => Error is null;
 }

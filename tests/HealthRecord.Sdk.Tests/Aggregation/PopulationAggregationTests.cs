@@ -1,5 +1,6 @@
 using HealthRecord.Sdk.Aggregation;
 using HealthRecord.Sdk.DependencyInjection;
+using HealthRecord.Sdk.Errors;
 using HealthRecord.Sdk.Export;
 using HealthRecord.Sdk.Fhir;
 using HealthRecord.Sdk.Model;
@@ -60,6 +61,37 @@ public class PopulationAggregationTests
     }
 
     [Fact]
+    public async Task AggregatePopulationAsync_PatientScanFirstPass_SameCountsAndIssuesAsAWholeRun()
+    {
+        using var tmp = TestHost.TempFolder();
+        Directory.CreateDirectory(tmp.File("a"));
+        Directory.CreateDirectory(tmp.File("b"));
+        static string Person(string id, string family, string birth, string extra) => """
+            {"resourceType":"Bundle","type":"collection","entry":[
+              {"fullUrl":"urn:uuid:ID","resource":{"resourceType":"Patient","id":"ID","identifier":[{"system":"urn:mrn","value":"ID"}],"name":[{"family":"FAMILY","given":["Kim"]}],"gender":"female","birthDate":"BIRTH"EXTRA}},
+              {"fullUrl":"urn:uuid:ID-o","resource":{"resourceType":"Observation","id":"ID-o","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8302-2"}]},"subject":{"reference":"urn:uuid:ID"},"effectiveDateTime":"2020-01-01","valueQuantity":{"value":170,"unit":"cm"},"notAnElement":1}},
+              {"fullUrl":"urn:uuid:ID-c","resource":{"resourceType":"Condition","id":"ID-c","subject":{"reference":"urn:uuid:ID"},"code":{"text":"asthma"},"bogus":true}}
+            ]}
+            """.Replace("ID", id, StringComparison.Ordinal).Replace("FAMILY", family, StringComparison.Ordinal).Replace("BIRTH", birth, StringComparison.Ordinal).Replace("EXTRA", extra, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(tmp.File("a"), "1.json"), Person("p1", "Ashdown", "1970-03-04", ",\"multipleBirthInteger\":\"two\""));
+        await File.WriteAllTextAsync(Path.Combine(tmp.File("a"), "2.json"), Person("p2", "Brightwater", "1985-06-07", ""));
+        await File.WriteAllTextAsync(Path.Combine(tmp.File("b"), "1.json"), Person("q1", "Ashdown", "1970-03-04", ""));
+        await File.WriteAllTextAsync(Path.Combine(tmp.File("b"), "broken.json"), "{\"resourceType\":\"Bundle\",\"entry\":[");
+        var sources = new List<SourceRequest> { new("a", tmp.File("a")), new("b", tmp.File("b")) };
+
+        var (population, _) = await RunPopulationAsync(sources, parallelism: 2, validateElements: true);
+        var whole = await AggregateAsync(sources, validateElements: true);
+
+        // The first pass deserialised only the Patients, yet the summaries and the issues (document errors, every
+        // record's warnings) are those of a run that read everything.
+        Assert.Equal(whole.Sources.Select(s => (s.Name, s.Documents, s.FailedDocuments, s.RecordsRead, s.RecordsRejected)),
+            population.Sources.Select(s => (s.Name, s.Documents, s.FailedDocuments, s.RecordsRead, s.RecordsRejected)));
+        Assert.Contains(population.Issues, i => i.Location == "1.json#entry[1]" && i.Severity == IssueSeverity.Warning);
+        Assert.Contains(population.Issues, i => i.Code == HealthRecordErrorCode.MalformedContent && i.SourceName == "b");
+        Assert.Equal(ReadIssues(whole.Issues), ReadIssues(population.Issues));
+    }
+
+    [Fact]
     public async Task AggregatePopulationAsync_ReportsPeopleDoneRateAndTimeLeft()
     {
         var progress = new List<AggregationProgress>();
@@ -98,19 +130,59 @@ public class PopulationAggregationTests
         Assert.Equal(1, handed);
     }
 
-    private static string Json(EhrAggregate ehr) => FhirJson.Serialize(EhrBundleBuilder.Build(ehr));
-
-    private static async Task<AggregationResult> AggregateAsync(IReadOnlyList<SourceRequest> sources)
+    [CorpusFact]
+    public async Task AggregatePopulationAsync_HandOverFails_ReportsThatErrorAndStopsTheParts()
     {
-        using var sp = TestHost.Create(hr => hr.Configure(o => o.SaveToStore = false));
-        return await sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = sources });
+        using var tmp = TestHost.TempFolder();
+        foreach (var f in Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).Take(4))
+        {
+            File.Copy(f, tmp.File(Path.GetFileName(f)));
+        }
+
+        using var sp = TestHost.Create(hr => hr.Configure(o =>
+        {
+            o.SaveToStore = false;
+            o.MaxDegreeOfParallelism = 2;
+        }));
+        var handed = 0;
+
+        // The host's hand-over (writing a file) fails on the first EHR: that error, not a cancellation, comes out.
+        var ex = await Assert.ThrowsAsync<IOException>(() => sp.GetRequiredService<IPopulationAggregator>().AggregatePopulationAsync(
+            new AggregationRequest { Sources = [new SourceRequest("a", tmp.Path)] },
+            (_, _) =>
+            {
+                handed++;
+                throw new IOException("disk full");
+            }));
+
+        Assert.Equal("disk full", ex.Message);
+        Assert.Equal(1, handed);
     }
 
-    private static async Task<(PopulationResult Result, List<EhrAggregate> Ehrs)> RunPopulationAsync(IReadOnlyList<SourceRequest> sources, int parallelism)
+    // What reading reports (document errors, element-level warnings), not the issues of building each EHR.
+    private static IEnumerable<string> ReadIssues(IEnumerable<EhrIssue> issues) => issues
+        .Where(i => i.Code is HealthRecordErrorCode.InvalidResource or HealthRecordErrorCode.MalformedContent)
+        .Select(i => $"{i.Severity}|{i.Code}|{i.SourceName}|{i.Location}|{i.Message}")
+        .Order(StringComparer.Ordinal);
+
+    private static string Json(EhrAggregate ehr) => FhirJson.Serialize(EhrBundleBuilder.Build(ehr));
+
+    private static async Task<AggregationResult> AggregateAsync(IReadOnlyList<SourceRequest> sources, bool validateElements = false)
     {
         using var sp = TestHost.Create(hr => hr.Configure(o =>
         {
             o.SaveToStore = false;
+            o.ValidateFhirElements = validateElements;
+        }));
+        return await sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = sources });
+    }
+
+    private static async Task<(PopulationResult Result, List<EhrAggregate> Ehrs)> RunPopulationAsync(IReadOnlyList<SourceRequest> sources, int parallelism, bool validateElements = false)
+    {
+        using var sp = TestHost.Create(hr => hr.Configure(o =>
+        {
+            o.SaveToStore = false;
+            o.ValidateFhirElements = validateElements;
             o.MaxDegreeOfParallelism = parallelism;
         }));
         var ehrs = new List<EhrAggregate>();
