@@ -615,7 +615,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             }
             else if (!identifierAgrees && givenLevel != FieldSpec.Missing && birthLevel != FieldSpec.Missing
                 && birthLevel != FieldSpec.BirthDateSameYearTypo
-                && ((givenLevel >= FieldSpec.GivenJw88 && birthLevel >= 1) || (givenLevel >= FieldSpec.GivenClose && birthLevel >= 3)))
+                && givenLevel >= FieldSpec.GivenNickname && birthLevel >= 1)
             {
                 capped = true;
                 safeguard = "at most possible: both the given names and the birth dates are only alike, with no shared identifier (siblings?)";

@@ -39,8 +39,9 @@ public class Fake1000Tests(ITestOutputHelper output)
         // Default weights (too few compared pairs to estimate) find 59% of the pairs and merge no two people. A record without
         // a given name that matches two records who clearly differ joins neither (it could be either twin): that costs 12 of
         // the 1,211 pairs found before that rule. Given and family names swapped and mistyped as well, a given name split by a
-        // stray space, and the blocking keys that survive a swap: 1,205 → 1,240 (issue #17).
-        Assert.Equal((1240L, 1240L), (predicted, correct));
+        // stray space, and the blocking keys that survive a swap: 1,205 → 1,240 (issue #17). The sibling safeguard capping
+        // close-typo and nickname given names with a birth date one digit or more off too: 1,240 → 1,230.
+        Assert.Equal((1230L, 1230L), (predicted, correct));
     }
 
     internal static (List<PatientCandidate> Candidates, Dictionary<string, string> Cluster) Read()

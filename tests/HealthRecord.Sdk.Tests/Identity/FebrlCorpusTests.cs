@@ -25,8 +25,9 @@ public class FebrlCorpusTests(ITestOutputHelper output)
         var (quality, result) = await RunAsync(Febrl4.Value, new ProbabilisticPatientMatcherOptions(), crossOnly: true, "FEBRL4 defaults");
 
         AssertGoals(quality);
-        // Exact, deterministic figures: 26 true pairs are twin- or parent/child-shaped and wait for review.
-        Assert.Equal((5000L, 4974L, 4974L), (quality.TruePairs, quality.PredictedPairs, quality.CorrectPairs));
+        // Exact, deterministic figures: 26 true pairs are twin- or parent/child-shaped and wait for review, and one (entity 1795:
+        // given name a close typo, birth year one digit off) is held by the sibling safeguard.
+        Assert.Equal((5000L, 4973L, 4973L), (quality.TruePairs, quality.PredictedPairs, quality.CorrectPairs));
         Assert.Equal(5000L, quality.ReviewCorrectPairs);
         Assert.True(result.Statistics!.ReductionRatio >= 0.9995, result.Statistics.ToString());
         Assert.Empty(result.Warnings);
@@ -39,16 +40,18 @@ public class FebrlCorpusTests(ITestOutputHelper output)
 
         AssertGoals(quality);
         Assert.Equal(1.0, quality.Precision);
-        // 62 true pairs are not merged automatically; every one waits for review (with review R 1.0000): 47 twin-shaped (another
+        // 67 true pairs are not merged automatically; every one waits for review (with review R 1.0000): 48 twin-shaped (another
         // given name and SSN), 6 parent/child-shaped or relatives, 5 where a record without a given name matches two records of
-        // its entity that are twin-shaped to each other, 4 pairs of twin- or parent-shaped entities scored below possible.
-        Assert.Equal((6538L, 6476L, 6538L), (quality.TruePairs, quality.CorrectPairs, quality.ReviewCorrectPairs));
+        // its entity that are twin-shaped to each other, 4 held by the sibling safeguard (given name a close typo, birth date
+        // one digit off: entity 482's 1918/1981), 4 pairs of twin- or parent-shaped entities scored below possible.
+        Assert.Equal((6538L, 6471L, 6538L), (quality.TruePairs, quality.CorrectPairs, quality.ReviewCorrectPairs));
         Assert.True(result.Statistics!.ReductionRatio >= 0.999, result.Statistics.ToString());
         var missed = MissedPairs.Of(Febrl3.Value, result, crossOnly: false).GroupBy(m => m.Reason).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(
             new Dictionary<MissedPairs.Reason, int>
             {
-                [MissedPairs.Reason.TwinShaped] = 47, [MissedPairs.Reason.ParentChildOrRelative] = 6, [MissedPairs.Reason.NoGivenName] = 5, [MissedPairs.Reason.NotLinked] = 4,
+                [MissedPairs.Reason.TwinShaped] = 48, [MissedPairs.Reason.ParentChildOrRelative] = 6, [MissedPairs.Reason.NoGivenName] = 5, [MissedPairs.Reason.Possible] = 4,
+                [MissedPairs.Reason.NotLinked] = 4,
             },
             missed);
     }
@@ -59,8 +62,10 @@ public class FebrlCorpusTests(ITestOutputHelper output)
         var (quality, _) = await RunAsync(Febrl4.Value, new ProbabilisticPatientMatcherOptions { GivenNameSafeguard = false }, crossOnly: true, "FEBRL4 no given-name safeguard");
 
         Assert.True(quality.Precision >= 0.9999, quality.ToString());
-        // The 8 pairs left are parent/child-shaped (birth dates ten or more years apart, SSNs different or less than 100 apart).
-        Assert.True(quality.F1 > 0.9991, quality.ToString());
+        // Of the 9 pairs left, 8 are parent/child-shaped (birth dates ten or more years apart, SSNs different or less than 100
+        // apart) and one is held by the sibling safeguard (given name a close typo, birth year one digit off), which this option
+        // does not turn off: F1 0.99910, a pair under the published best.
+        Assert.True(quality.F1 > 0.9990, quality.ToString());
     }
 
     [CorpusFact]

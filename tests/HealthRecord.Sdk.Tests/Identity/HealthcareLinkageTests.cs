@@ -72,6 +72,59 @@ public class HealthcareLinkageTests
     }
 
     [Fact]
+    public async Task LinkAsync_CloseTypoSiblingsOnOneCalendarDayAYearApart_NotMergedAutomatically()
+    {
+        // Brother and sister Jon and Joan (Jaro-Winkler 0.93, a "close" typo of each other) born on one calendar day a year
+        // apart, at one address, her sex not recorded, no identifier shared: only the names and the year tell them apart.
+        PatientCandidate[] records =
+        [
+            Candidate("clinic", "jon", "Jon", "Kowalczyk", "1984-06-21", AdministrativeGender.Male, "19 Banksia Street", "Mudgee", "NSW", "2850"),
+            Candidate("hospital", "joan", "Joan", "Kowalczyk", "1985-06-21", null, "19 Banksia Street", "Mudgee", "NSW", "2850"),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(records);
+
+        var link = result.LinkBetween("clinic:Patient/jon", "hospital:Patient/joan");
+        Assert.False(result.SamePerson("clinic:Patient/jon", "hospital:Patient/joan"), link?.Explanation);
+        Assert.NotEqual(LinkDecision.Match, link?.Decision);
+    }
+
+    [Fact]
+    public async Task LinkAsync_NicknameTwinsBornEitherSideOfMidnight_NotMergedAutomatically()
+    {
+        // Twins Marie and Maria (one nickname group) born a day apart, at one address, no identifier shared.
+        PatientCandidate[] records =
+        [
+            Candidate("clinic", "marie", "Marie", "Fairweather", "1993-11-04", AdministrativeGender.Female, "3 Quandong Close", "Orange", "NSW", "2800"),
+            Candidate("hospital", "maria", "Maria", "Fairweather", "1993-11-05", AdministrativeGender.Female, "3 Quandong Close", "Orange", "NSW", "2800"),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(records);
+
+        var link = result.LinkBetween("clinic:Patient/marie", "hospital:Patient/maria");
+        Assert.False(result.SamePerson("clinic:Patient/marie", "hospital:Patient/maria"), link?.Explanation);
+        Assert.NotEqual(LinkDecision.Match, link?.Decision);
+    }
+
+    [Fact]
+    public async Task LinkAsync_OneLetterGivenNameTypoSameBirthDate_StillLinksAutomatically()
+    {
+        // One man: a one-letter typo in his given name at the hospital, everything else (birth date included) the same.
+        PatientCandidate[] records =
+        [
+            Candidate("clinic", "c1", "Jonathan", "Kowalczyk", "1984-06-21", AdministrativeGender.Male, "19 Banksia Street", "Mudgee", "NSW", "2850"),
+            Candidate("hospital", "h1", "Jonathon", "Kowalczyk", "1984-06-21", AdministrativeGender.Male, "19 Banksia Street", "Mudgee", "NSW", "2850"),
+        ];
+
+        var result = await new ProbabilisticPatientMatcher().LinkAsync(records);
+
+        var link = result.LinkBetween("clinic:Patient/c1", "hospital:Patient/h1");
+        Assert.NotNull(link);
+        Assert.Equal(LinkDecision.Match, link.Decision);
+        Assert.True(result.SamePerson("clinic:Patient/c1", "hospital:Patient/h1"), link.Explanation);
+    }
+
+    [Fact]
     public async Task LinkAsync_Household_RelativesStayApartAndEachMemberLinksAcrossSources()
     {
         // Father, mother, adult son and daughter at one address with one phone, each seen at a clinic and a hospital.
