@@ -208,6 +208,7 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
                 "Not a valid FHIR R4 resource: " + string.Join("; ", ex.Exceptions.Take(5).Select(e => e.Message)), element, fullUrl);
         }
 
+        warnings.AddRange(MistypedValues.Drop(resource));
         if (string.IsNullOrEmpty(resource.Id))
         {
             resource.Id = IdFromFullUrl(fullUrl) ?? StableId(raw);

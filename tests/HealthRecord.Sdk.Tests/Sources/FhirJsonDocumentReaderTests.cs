@@ -138,6 +138,51 @@ public class FhirJsonDocumentReaderTests
         Assert.Contains(record.Warnings, w => w.Contains("favouriteColour", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadAsync_ValueOfTheWrongJsonType_DropsThatValueAndWarns(bool validateElements)
+    {
+        // Firely keeps a number or boolean in a string-typed element; its getter would throw at the first stage reading it.
+        var reader = new FhirJsonDocumentReader(Microsoft.Extensions.Options.Options.Create(new HealthRecordOptions { ValidateFhirElements = validateElements }));
+        const string json = "{\"resourceType\":\"Condition\",\"id\":\"c\",\"subject\":{\"reference\":\"Patient/p\"},\"code\":{\"text\":\"Asthma\",\"coding\":[{\"system\":\"http://snomed.info/sct\",\"code\":195967001}]},\"onsetDateTime\":2020,\"recordedDate\":true}";
+        var records = new List<SourceRecord>();
+        await foreach (var r in reader.ReadAsync(SourceDocument.FromBytes("src", "c.json", Encoding.UTF8.GetBytes(json))))
+        {
+            records.Add(r);
+        }
+
+        var record = Assert.Single(records);
+        var condition = Assert.IsType<Condition>(record.Resource);
+        Assert.Null((condition.Onset as FhirDateTime)?.Value);
+        Assert.Null(condition.RecordedDate);
+        Assert.Null(condition.Code!.Coding[0].Code);
+        Assert.Equal("Asthma", condition.Code!.Text);
+        Assert.Contains(record.Warnings, w => w.StartsWith("Condition.onset: a JSON number where a dateTime belongs", StringComparison.Ordinal));
+        Assert.Contains(record.Warnings, w => w.StartsWith("Condition.recordedDate: a JSON boolean", StringComparison.Ordinal));
+        Assert.Contains(record.Warnings, w => w.StartsWith("Condition.code.coding.code: a JSON number", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AggregateAsync_RecordWithAValueOfTheWrongJsonType_IsAggregatedWithoutIt()
+    {
+        using var folder = TestHost.TempFolder();
+        var path = Path.Combine(folder.Path, "bundle.json");
+        await File.WriteAllTextAsync(path, """
+            {"resourceType":"Bundle","type":"collection","entry":[
+            {"resource":{"resourceType":"Patient","id":"p","name":[{"family":"Doe","given":["Jane"]}],"birthDate":"1970-01-01","gender":"female"}},
+            {"resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"195967001"}]},"onsetDateTime":2020}},
+            {"resource":{"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/p"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]},"onsetDateTime":"2020-01-01"}}
+            ]}
+            """);
+
+        var result = await TestHost.AggregateAsync([("a", path)]);
+
+        var ehr = Assert.Single(result.Ehrs);
+        Assert.Equal(2, ehr.CountByType()["Condition"]);
+        Assert.Contains(result.Issues, i => i.Message.Contains("Condition.onset: a JSON number", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task ReadAsync_ElementErrorsByDefault_KeepRecord()
     {
