@@ -33,7 +33,10 @@ public sealed partial class ListenCommandTests : IDisposable
 
     private static Process StartListener(string store, StringBuilder output)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "healthrecord.dll");
+        // The CLI as its own build wrote it (bin/<configuration>/net10.0 of the CLI project): it is built for a runtime
+        // identifier (ReadyToRun), so its native SQLite library sits beside it, not under runtimes/ as in this folder.
+        var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!;
+        var cli = Path.Combine(Corpus.RepositoryRoot, "docs", "samples", "HealthRecord.Cli", "bin", configuration, "net10.0", "healthrecord.dll");
         var start = new ProcessStartInfo("dotnet", ["exec", cli, "listen", "--mllp", "127.0.0.1:0", "--store", store])
         {
             RedirectStandardOutput = true,
