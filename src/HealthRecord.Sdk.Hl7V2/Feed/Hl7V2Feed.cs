@@ -338,7 +338,9 @@ public sealed class Hl7V2Feed : IAsyncDisposable
             await _aggregator.AggregateRecordsAsync(records, new AggregationRequest { SaveToStore = true }, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is HealthRecordException or IOException or InvalidOperationException)
+#pragma warning disable CA1031 // Whatever fails for one group (a store that cannot load its native library included) must not kill the worker: the feed would stop applying and never go idle.
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
         {
             Interlocked.Increment(ref _failures);
             Log.ApplyFailed(_logger, root, ex.GetType().Name);

@@ -167,6 +167,35 @@ public partial class Hl7V2FeedTests
         }
     }
 
+    /// <summary>A store whose every call fails the way a store that cannot load its native library does.</summary>
+    public class BrokenStore : System.Reflection.DispatchProxy
+    {
+        /// <inheritdoc />
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args) =>
+            throw new TypeInitializationException("Native.Store", new DllNotFoundException("libe_sqlite3"));
+    }
+
+    [Fact]
+    public async Task Feed_StoreFailsWithAnUnexpectedException_CountsAFailureAndKeepsWorking()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var folder = TestHost.TempFolder();
+        using var sp = Host();
+        var journal = await Hl7V2MessageJournal.OpenAsync(folder.File("feed.journal"));
+        var feed = new Hl7V2Feed(sp.GetRequiredService<IEhrAggregator>(), System.Reflection.DispatchProxy.Create<IEhrStore, BrokenStore>(), journal);
+        await feed.StartAsync();
+        var listener = new MllpListener(new MllpListenerOptions(), feed.HandleAsync);
+        listener.Start();
+
+        var codes = await SendAllAsync(listener.LocalEndPoint!, FeedFiles.Take(2).Select(Fixtures.Text), timeout.Token);
+        await feed.WhenAppliedAsync(timeout.Token);
+        var failures = feed.FailureCount;
+        await StopAsync((feed, listener, journal));
+
+        Assert.All(codes, c => Assert.Equal("AA", c)); // journaled before the ACK; applied again at the next start
+        Assert.True(failures >= 1, $"failures: {failures}");
+    }
+
     [Fact]
     public async Task Feed_ResentAfterRestart_IsRecognisedAndKeptOnce()
     {
