@@ -192,8 +192,9 @@ public sealed class PostgreSqlDatabase : IAsyncDisposable, IDisposable
                     var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await using (tx.ConfigureAwait(false))
                     {
-                        // One migrator at a time across every process; the others find the work done.
-                        await ExecuteAsync(connection, tx, $"SELECT pg_advisory_xact_lock({PostgreSqlSchema.MigrationLock})", cancellationToken).ConfigureAwait(false);
+                        // One migrator of this schema at a time across every process; the others find the work done.
+                        // (The key includes the schema: stores in other schemas of the database never wait for it.)
+                        await ExecuteAsync(connection, tx, $"SELECT pg_advisory_xact_lock({PostgreSqlSchema.MigrationLock} # hashtextextended('{Schema}', 0))", cancellationToken).ConfigureAwait(false);
                         await ExecuteAsync(connection, tx, $"CREATE SCHEMA IF NOT EXISTS {Schema}", cancellationToken).ConfigureAwait(false);
                         await ExecuteAsync(connection, tx, $"CREATE TABLE IF NOT EXISTS {T("ehr_schema")} (version integer NOT NULL)", cancellationToken).ConfigureAwait(false);
                         version = await ReadVersionAsync(connection, tx, cancellationToken).ConfigureAwait(false) ?? 0;

@@ -69,14 +69,14 @@ public sealed class PostgreSqlEhrStore : IVersionedEhrStore, IEhrStoreIntegrity,
         {
             // Advisory locks on the person and its source patients, in one order: writers of one person (or of one
             // patient under two person ids) serialise here; writers of other people run in parallel.
-            await LockAsync(connection, tx, keys.Append("person:" + aggregate.PersonId), cancellationToken).ConfigureAwait(false);
+            await LockAsync(connection, tx, _db.Schema, keys.Append("person:" + aggregate.PersonId), cancellationToken).ConfigureAwait(false);
             var (latest, latestHash) = await LatestAsync(connection, tx, aggregate.PersonId, cancellationToken).ConfigureAwait(false);
             var owner = PersonClaims.Winner((await OwnersAsync(connection, tx, keys, cancellationToken).ConfigureAwait(false)).Where(o => o != aggregate.PersonId));
             var personId = _claims.Resolve(aggregate, latest > 0, owner);
             if (personId != aggregate.PersonId)
             {
                 data = EhrAggregateSerializer.Rebase(aggregate, data, personId);
-                await LockAsync(connection, tx, ["person:" + personId], cancellationToken).ConfigureAwait(false);
+                await LockAsync(connection, tx, _db.Schema, ["person:" + personId], cancellationToken).ConfigureAwait(false);
                 (latest, latestHash) = await LatestAsync(connection, tx, personId, cancellationToken).ConfigureAwait(false);
             }
 
@@ -366,12 +366,14 @@ public sealed class PostgreSqlEhrStore : IVersionedEhrStore, IEhrStoreIntegrity,
         }
     }
 
-    private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<string> names, CancellationToken cancellationToken)
+    // Advisory locks are database-wide: the key includes the schema, so stores in other schemas of one database never
+    // wait for each other.
+    private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string schema, IEnumerable<string> names, CancellationToken cancellationToken)
     {
         using var batch = new NpgsqlBatch(connection, tx);
         foreach (var name in names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            batch.BatchCommands.Add(Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", P(name)));
+            batch.BatchCommands.Add(Command("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", P(schema + "/" + name)));
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
