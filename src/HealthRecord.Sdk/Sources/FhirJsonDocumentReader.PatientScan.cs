@@ -47,25 +47,10 @@ internal sealed partial class FhirJsonDocumentReader : IPatientScanningReader
             return new PatientScan(patients, records);
         }
 
-        JsonDocument json;
-        try
-        {
-            json = JsonDocument.Parse(content, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
-        }
-        catch (JsonException ex)
-        {
-            throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName,
-                $"{document.DocumentId} line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", $"Not well-formed JSON: {FirstSentence(ex.Message)}", ex);
-        }
-
-        using (json)
+        using (var json = ParseResource(document, content))
         {
             var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var rt) || rt.ValueKind != JsonValueKind.String)
-            {
-                throw new SourceReadException(HealthRecordErrorCode.UnsupportedFormat, document.SourceName, document.DocumentId,
-                    "The JSON is not a FHIR resource: it has no \"resourceType\".");
-            }
+            var rt = root.GetProperty("resourceType");
 
             if (!rt.ValueEquals("Bundle"u8))
             {

@@ -101,25 +101,10 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
             yield break;
         }
 
-        JsonDocument json;
-        try
-        {
-            json = JsonDocument.Parse(content, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
-        }
-        catch (JsonException ex)
-        {
-            throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName,
-                $"{document.DocumentId} line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", $"Not well-formed JSON: {FirstSentence(ex.Message)}", ex);
-        }
-
-        using (json)
+        using (var json = ParseResource(document, content))
         {
             var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var rt) || rt.ValueKind != JsonValueKind.String)
-            {
-                throw new SourceReadException(HealthRecordErrorCode.UnsupportedFormat, document.SourceName, document.DocumentId,
-                    "The JSON is not a FHIR resource: it has no \"resourceType\".");
-            }
+            var rt = root.GetProperty("resourceType");
 
             if (rt.ValueEquals("Bundle"u8))
             {
@@ -144,6 +129,32 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
                 yield return ReadResource(document, root, document.DocumentId, fullUrl: null, Deserializer);
             }
         }
+    }
+
+    // One JSON document holding one FHIR resource (a Bundle or another): parsed within the depth limit, with a
+    // "resourceType" string at its root, else the document's typed error. The caller disposes it.
+    private JsonDocument ParseResource(SourceDocument document, ReadOnlyMemory<byte> content)
+    {
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(content, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+        }
+        catch (JsonException ex)
+        {
+            throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName,
+                $"{document.DocumentId} line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", $"Not well-formed JSON: {FirstSentence(ex.Message)}", ex);
+        }
+
+        var root = json.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var rt) || rt.ValueKind != JsonValueKind.String)
+        {
+            json.Dispose();
+            throw new SourceReadException(HealthRecordErrorCode.UnsupportedFormat, document.SourceName, document.DocumentId,
+                "The JSON is not a FHIR resource: it has no \"resourceType\".");
+        }
+
+        return json;
     }
 
     private FhirJsonDeserializer Deserializer => _options.ValidateFhirElements ? FhirJson.Deserializer : FhirJson.StructuralDeserializer;
@@ -208,7 +219,11 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
                 "Not a valid FHIR R4 resource: " + string.Join("; ", ex.Exceptions.Take(5).Select(e => e.Message)), element, fullUrl);
         }
 
-        warnings.AddRange(MistypedValues.Drop(resource));
+        if (warnings.Count > 0 || !ReferenceEquals(deserializer, FhirJson.Deserializer))
+        {
+            // The validating deserializer refuses a mistyped value, so only a partial result or a structural read can hold one.
+            warnings.AddRange(MistypedValues.Drop(resource));
+        }
         if (string.IsNullOrEmpty(resource.Id))
         {
             resource.Id = IdFromFullUrl(fullUrl) ?? StableId(raw);
