@@ -1,4 +1,6 @@
+using HealthRecord.Sdk.Fhir;
 using HealthRecord.Sdk.TestSupport;
+using Hl7.Fhir.Model;
 using Microsoft.Data.Sqlite;
 using Spectre.Console.Testing;
 
@@ -20,6 +22,23 @@ public abstract class CliTestBase : IDisposable
         SqliteConnection.ClearAllPools();
         Tmp.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Runs the demo into <see cref="Tmp"/> and writes a consent for its patient that denies immunizations.</summary>
+    /// <returns>The demo's EHR, the consent file and the ids of the EHR's immunizations.</returns>
+    protected async Task<(Bundle Ehr, string Consent, List<string> Immunizations)> DemoWithAConsentDenyingImmunizationsAsync()
+    {
+        await RunAsync("demo", "--out-dir", Tmp.Path, "--data", DataDir);
+        var ehr = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("ehr.json")));
+        var consent = Tmp.Write("consent.json", $$$"""
+            {"resourceType":"Consent","id":"no-immunizations","status":"active",
+             "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+             "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+             "patient":{"reference":"urn:uuid:{{{ehr.Id}}}"},
+             "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
+             "provision":{"type":"permit","provision":[{"type":"deny","class":[{"system":"http://hl7.org/fhir/resource-types","code":"Immunization"}]}]}}
+            """);
+        return (ehr, consent, ehr.Entry.Where(e => e.Resource is Immunization).Select(e => e.Resource!.Id!).ToList());
     }
 
     /// <summary>Runs the CLI with a wide test console.</summary>

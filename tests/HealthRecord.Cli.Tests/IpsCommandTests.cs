@@ -46,17 +46,7 @@ public sealed class IpsCommandTests : CliTestBase
     [Fact]
     public async Task Ips_WithARecipientAndAConsent_LeavesOutWhatTheConsentDenies()
     {
-        await RunAsync("demo", "--out-dir", Tmp.Path, "--data", DataDir);
-        var ehr = FhirJson.Parse<Bundle>(await File.ReadAllTextAsync(Tmp.File("ehr.json")));
-        var consent = Tmp.Write("consent.json", $$$"""
-            {"resourceType":"Consent","id":"no-immunizations","status":"active",
-             "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
-             "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
-             "patient":{"reference":"urn:uuid:{{{ehr.Id}}}"},
-             "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
-             "provision":{"type":"permit","provision":[{"type":"deny","class":[{"system":"http://hl7.org/fhir/resource-types","code":"Immunization"}]}]}}
-            """);
-        var immunizations = ehr.Entry.Where(e => e.Resource is Immunization).Select(e => e.Resource!.Id!).ToList();
+        var (ehr, consent, immunizations) = await DemoWithAConsentDenyingImmunizationsAsync();
 
         var (exit, output) = await RunAsync("ips", "--ehr", Tmp.File("ehr.json"), "--recipient", "Practitioner/dr-a", "--purpose", "TREAT", "--consent", consent, "--out", Tmp.File("ips.json"), "--html", Tmp.File("ips.html"), "--provenance");
 
