@@ -6,7 +6,8 @@
 #
 #   tests/HealthRecord.Sdk.Population/measure.sh [--copies 5] [--runs 3] [--cores 1|2|…] [--no-build]
 #     --copies N  population size: 5 = 1× (115 people, 1,105 files), 20 = 4×, 80 = 16×
-#     --cores N   run aggregate with DOTNET_PROCESSOR_COUNT=N (default: all cores)
+#     --cores N   run aggregate on N cores only (taskset -c 0..N-1: the runtime, its GC and JIT threads see N cores;
+#                 default: all cores)
 #   env: HEALTHRECORD_CORPUS (default /work/shared/corpus, else ../shared/corpus), WORK (default /tmp/hr-population)
 set -euo pipefail
 copies=5 runs=3 cores="" build=1
@@ -41,14 +42,14 @@ for i in $(seq 1 "$runs"); do
   /usr/bin/time -f "%e %M" -o "$work/p.time" dotnet "$p" "$pop" >/dev/null
   rm -rf "$work/out"; mkdir -p "$work/out/ehrs"
   if [[ -n "$cores" ]]; then
-    DOTNET_PROCESSOR_COUNT="$cores" /usr/bin/time -f "%e %M" -o "$work/a.time" dotnet "$cli" aggregate "${sources[@]}" --out "$work/out/ehrs" --lineage "$work/out/lineage.csv" >"$work/aggregate.log" 2>&1
+    taskset -c "0-$((cores - 1))" /usr/bin/time -f "%e %M %U %S" -o "$work/a.time" dotnet "$cli" aggregate "${sources[@]}" --out "$work/out/ehrs" --lineage "$work/out/lineage.csv" >"$work/aggregate.log" 2>&1
   else
-    /usr/bin/time -f "%e %M" -o "$work/a.time" dotnet "$cli" aggregate "${sources[@]}" --out "$work/out/ehrs" --lineage "$work/out/lineage.csv" >"$work/aggregate.log" 2>&1
+    /usr/bin/time -f "%e %M %U %S" -o "$work/a.time" dotnet "$cli" aggregate "${sources[@]}" --out "$work/out/ehrs" --lineage "$work/out/lineage.csv" >"$work/aggregate.log" 2>&1
   fi
-  read -r ps pk < "$work/p.time"; read -r as ak < "$work/a.time"
+  read -r ps pk < "$work/p.time"; read -r as ak au asys < "$work/a.time"
   pt+=("$ps"); pm+=("$pk"); at+=("$as"); am+=("$ak")
   ratios+=("$(echo "$as / $ps" | bc -l)")
-  printf 'pair %d: P %6.2f s %4d MB | aggregate %6.2f s %4d MB | ratio %.2f × P | load %s\n' "$i" "$ps" $((pk / 1024)) "$as" $((ak / 1024)) "${ratios[-1]}" "$(cut -d' ' -f1 /proc/loadavg)"
+  printf 'pair %d: P %6.2f s %4d MB | aggregate %6.2f s %4d MB (CPU %.1f s) | ratio %.2f × P | load %s\n' "$i" "$ps" $((pk / 1024)) "$as" $((ak / 1024)) "$(echo "$au + $asys" | bc -l)" "${ratios[-1]}" "$(cut -d' ' -f1 /proc/loadavg)"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 printf 'median: P %.2f s, %d MB | aggregate %.2f s, %d MB | paired ratio %.2f × P | RSS ratio %.2f × P\n' \
