@@ -204,6 +204,7 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
         var warnings = new List<string>();
         try
         {
+            MistypedValues.StartWatching();
             resource = deserializer.DeserializeResource(ref reader);
         }
         catch (DeserializationFailedException ex) when (ex.PartialResult is Resource partial && partial.TypeName == type)
@@ -219,11 +220,12 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
                 "Not a valid FHIR R4 resource: " + string.Join("; ", ex.Exceptions.Take(5).Select(e => e.Message)), element, fullUrl);
         }
 
-        if (warnings.Count > 0 || !ReferenceEquals(deserializer, FhirJson.Deserializer))
+        if (MistypedValues.Seen)
         {
-            // The validating deserializer refuses a mistyped value, so only a partial result or a structural read can hold one.
+            // Rare: the deserializer met a value of the wrong JSON type (which the validating one refuses, the structural one keeps).
             warnings.AddRange(MistypedValues.Drop(resource));
         }
+
         if (string.IsNullOrEmpty(resource.Id))
         {
             resource.Id = IdFromFullUrl(fullUrl) ?? StableId(raw);
