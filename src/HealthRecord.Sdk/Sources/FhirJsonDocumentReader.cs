@@ -74,9 +74,13 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
             throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName, document.DocumentId, "The document is empty.");
         }
 
-        var ndjson = IsNdjson(document.DocumentId, text);
+        // Parsed first: a document that is one well-formed JSON value is no NDJSON, so the NDJSON check (a tokenisation of
+        // the whole document) is needed only when the parse fails. Then the checks run in their order, as they always did.
+        var parsed = IsNdjsonByName(document.DocumentId) ? null : TryParse(content);
+        var ndjson = parsed is null && IsNdjson(document.DocumentId, text);
         if (!ndjson && InvalidUtf8At(content.Span) is var bad and >= 0)
         {
+            parsed?.Dispose();
             // The FHIR deserializer throws an unexpected InvalidOperationException on such strings: refuse them here, typed.
             throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName, $"{document.DocumentId} {LineAndByte(content.Span, bad)}",
                 "The document is not valid UTF-8 (FHIR JSON is always UTF-8).");
@@ -101,7 +105,7 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
             yield break;
         }
 
-        using (var json = ParseResource(document, content))
+        using (var json = parsed is null ? ParseResource(document, content) : CheckResource(document, parsed))
         {
             var root = json.RootElement;
             var rt = root.GetProperty("resourceType");
@@ -146,6 +150,12 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
                 $"{document.DocumentId} line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", $"Not well-formed JSON: {FirstSentence(ex.Message)}", ex);
         }
 
+        return CheckResource(document, json);
+    }
+
+    // The parsed document when it holds a FHIR resource (a "resourceType" string at its root), else (disposing it) the typed error.
+    private static JsonDocument CheckResource(SourceDocument document, JsonDocument json)
+    {
         var root = json.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var rt) || rt.ValueKind != JsonValueKind.String)
         {
@@ -155,6 +165,21 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
         }
 
         return json;
+    }
+
+    // The parse of ParseResource, or null when it fails (ParseResource then fails again, in its turn among the checks).
+    private JsonDocument? TryParse(ReadOnlyMemory<byte> content)
+    {
+        try
+        {
+            return JsonDocument.Parse(content, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+        }
+#pragma warning disable CA1031 // Whatever the parse throws, ParseResource throws it again after the checks that come first.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
     }
 
     private FhirJsonDeserializer Deserializer => _options.ValidateFhirElements ? FhirJson.Deserializer : FhirJson.StructuralDeserializer;
@@ -316,7 +341,7 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
 
     private static bool IsNdjson(string documentId, ReadOnlySpan<byte> text)
     {
-        if (documentId.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || documentId.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+        if (IsNdjsonByName(documentId))
         {
             return true;
         }
@@ -337,6 +362,9 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
             return false;
         }
     }
+
+    private static bool IsNdjsonByName(string documentId) =>
+        documentId.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || documentId.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
 
     private static IEnumerable<ReadOnlyMemory<byte>> SplitLines(ReadOnlyMemory<byte> content)
     {
