@@ -17,7 +17,9 @@ internal sealed partial class FhirJsonDocumentReader : IPatientScanningReader
     {
         ArgumentNullException.ThrowIfNull(document);
         document.EnsureWithin(_options.MaxDocumentBytes);
-        var content = await document.ReadAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        // The scan's records copy what they keep and its JsonDocuments are disposed before it returns: the buffer goes back then.
+        using var rented = await document.RentAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var content = rented.Memory;
         var text = SkipBomAndWhitespace(content.Span);
         if (text.IsEmpty)
         {

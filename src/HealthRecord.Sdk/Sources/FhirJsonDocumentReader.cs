@@ -67,7 +67,10 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
 
     private async IAsyncEnumerable<SourceRecord> ReadCoreAsync(SourceDocument document, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var content = await document.ReadAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        // Records copy what they keep (Firely's values, ids, warnings), and every JsonDocument over the content is disposed
+        // before the iterator ends: the buffer goes back to the pool then.
+        using var rented = await document.RentAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var content = rented.Memory;
         var text = SkipBomAndWhitespace(content.Span);
         if (text.IsEmpty)
         {
