@@ -134,7 +134,8 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScannin
         private readonly List<Entry> _entries = [];
         private readonly HashSet<string> _seenFiles = new(StringComparer.Ordinal);
         private readonly HashSet<string> _seenFolders = new(StringComparer.Ordinal);
-        private readonly string? _realRoot = FileStatus.RealPath(root);
+        // Resolved only when a link inside the folder is met (a population run constructs one walk per person and source).
+        private readonly Lazy<string?> _realRoot = new(() => FileStatus.RealPath(root), LazyThreadSafetyMode.None);
 
         public List<Entry> Run()
         {
@@ -242,7 +243,8 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScannin
                         return "A symbolic link that leads nowhere (its target is missing, or the links form a loop) is not read.";
                     }
 
-                    return _realRoot is not null && (real == _realRoot || real.StartsWith(_realRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                    var realRoot = _realRoot.Value;
+                    return realRoot is not null && (real == realRoot || real.StartsWith(realRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                         ? null
                         : "A symbolic link that leads out of the source folder is not followed (set FileSystemSourceOptions.SymbolicLinks to Follow to read it).";
             }
