@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
@@ -39,24 +40,46 @@ public sealed class CcdaConverter
     /// <returns><see langword="true"/> for a CDA document.</returns>
     public static bool LooksLikeCcda(ReadOnlySpan<byte> head)
     {
-        string text;
         if (head.Length >= 2 && head[0] == 0xFF && head[1] == 0xFE)
         {
-            text = Encoding.Unicode.GetString(head[2..]);
-        }
-        else if (head.Length >= 2 && head[0] == 0xFE && head[1] == 0xFF)
-        {
-            text = Encoding.BigEndianUnicode.GetString(head[2..]);
-        }
-        else
-        {
-            text = Encoding.Latin1.GetString(head);
+            return IsCda<char>(Encoding.Unicode.GetString(head[2..]));
         }
 
-        var root = FirstElementName(text);
-        return root is not null
-            && (root == "ClinicalDocument" || root.EndsWith(":ClinicalDocument", StringComparison.Ordinal))
-            && text.Contains("urn:hl7-org:v3", StringComparison.Ordinal);
+        if (head.Length >= 2 && head[0] == 0xFE && head[1] == 0xFF)
+        {
+            return IsCda<char>(Encoding.BigEndianUnicode.GetString(head[2..]));
+        }
+
+        // Read as Latin-1, which maps each byte to the char of the same value: the bytes are those chars, so no string is
+        // decoded (every file of a folder is sniffed, and most are not C-CDA).
+        return IsCda(head);
+    }
+
+    // The root element is ClinicalDocument (any prefix) and the CDA namespace is named in the head.
+    private static bool IsCda<T>(ReadOnlySpan<T> text)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        if (FirstElementName(text) is not { } range)
+        {
+            return false;
+        }
+
+        var root = text[range];
+        var name = Literal<T>.ClinicalDocument;
+        return (root.SequenceEqual(name) || (root.EndsWith(name) && root.Length > name.Length && root[^(name.Length + 1)] == T.CreateTruncating(':')))
+            && text.IndexOf(Literal<T>.CdaNamespace) >= 0;
+    }
+
+    /// <summary>The literals the sniffing looks for, as chars or as (Latin-1) bytes.</summary>
+    private static class Literal<T>
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        public static readonly T[] ClinicalDocument = Of("ClinicalDocument");
+        public static readonly T[] CdaNamespace = Of("urn:hl7-org:v3");
+        public static readonly T[] CommentStart = Of("<!--");
+        public static readonly T[] CommentEnd = Of("-->");
+
+        private static T[] Of(string text) => text.Select(c => T.CreateTruncating(c)).ToArray();
     }
 
     /// <summary>Reads and converts a document from a stream.</summary>
@@ -158,37 +181,43 @@ public sealed class CcdaConverter
         static string Convert(byte[] hash) => System.Convert.ToHexStringLower(hash);
     }
 
-    private static string? FirstElementName(string text)
+    // Where the name of the first element is (after the XML declaration, processing instructions, comments and a DOCTYPE).
+    private static Range? FirstElementName<T>(ReadOnlySpan<T> text)
+        where T : unmanaged, IBinaryInteger<T>
     {
+        T lessThan = T.CreateTruncating('<'), greaterThan = T.CreateTruncating('>'), slash = T.CreateTruncating('/');
         var i = 0;
         while (i < text.Length)
         {
-            var lt = text.IndexOf('<', i);
+            var found = text[i..].IndexOf(lessThan);
+            var lt = found < 0 ? -1 : i + found;
             if (lt < 0 || lt + 1 >= text.Length)
             {
                 return null;
             }
 
             var next = text[lt + 1];
-            if (next is '?' or '!')
+            if (next == T.CreateTruncating('?') || next == T.CreateTruncating('!'))
             {
-                var end = next == '!' && text.AsSpan(lt).StartsWith("<!--") ? text.IndexOf("-->", lt, StringComparison.Ordinal) : text.IndexOf('>', lt);
+                var end = next == T.CreateTruncating('!') && text[lt..].StartsWith(Literal<T>.CommentStart)
+                    ? text[lt..].IndexOf(Literal<T>.CommentEnd)
+                    : text[lt..].IndexOf(greaterThan);
                 if (end < 0)
                 {
                     return null;
                 }
 
-                i = end + 1;
+                i = lt + end + 1;
                 continue;
             }
 
             var nameEnd = lt + 1;
-            while (nameEnd < text.Length && !char.IsWhiteSpace(text[nameEnd]) && text[nameEnd] is not ('>' or '/'))
+            while (nameEnd < text.Length && !char.IsWhiteSpace((char)ushort.CreateTruncating(text[nameEnd])) && text[nameEnd] != greaterThan && text[nameEnd] != slash)
             {
                 nameEnd++;
             }
 
-            return text[(lt + 1)..nameEnd];
+            return (lt + 1)..nameEnd;
         }
 
         return null;

@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Xml.Linq;
 using HealthRecord.Sdk.Ccda;
 using HealthRecord.Sdk.Errors;
@@ -279,5 +280,73 @@ public class CcdaConverterTests
         Assert.False(CcdaConverter.LooksLikeCcda("{\"resourceType\":\"Bundle\"}"u8));
         Assert.False(CcdaConverter.LooksLikeCcda("<ClinicalDocument xmlns=\"urn:other\">"u8));
         Assert.False(CcdaConverter.LooksLikeCcda("<Bundle xmlns=\"http://hl7.org/fhir\"><x>urn:hl7-org:v3 ClinicalDocument</x>"u8));
+    }
+
+    [Fact]
+    public void LooksLikeCcda_GeneratedHeads_AgreesWithTheDecodedStringRule()
+    {
+        string[] pieces =
+        [
+            "<?xml version=\"1.0\"?>", "<!-- a comment -->", "<!-- <ClinicalDocument> -->", "<!DOCTYPE x>", "<?pi x?>", "<ClinicalDocument", "<cda:ClinicalDocument",
+            "<x:ClinicalDocumentX", ":ClinicalDocument", "<ClinicalDocument/>", " xmlns=\"urn:hl7-org:v3\"", "urn:hl7-org:v", ">", "<", "<!--", "-->", " ", "\t",
+            "\u00a0", "\u0085", "{\"resourceType\":\"Bundle\"}", "MSH|^~\\&|", "<Bundle>", "\u00e9", "\u4e2d",
+        ];
+        var gen = Gen.Select(Gen.Int[0, pieces.Length - 1].Array[0, 10], Gen.Int[0, 2]);
+        gen.Sample((parts, encoding) =>
+        {
+            var text = string.Concat(parts.Select(p => pieces[p]));
+            byte[] head = encoding switch
+            {
+                0 => System.Text.Encoding.UTF8.GetBytes(text),
+                1 => [0xFF, 0xFE, .. System.Text.Encoding.Unicode.GetBytes(text)],
+                _ => [0xFE, 0xFF, .. System.Text.Encoding.BigEndianUnicode.GetBytes(text)],
+            };
+            var decoded = encoding switch
+            {
+                0 => System.Text.Encoding.Latin1.GetString(head),
+                1 => System.Text.Encoding.Unicode.GetString(head.AsSpan(2)),
+                _ => System.Text.Encoding.BigEndianUnicode.GetString(head.AsSpan(2)),
+            };
+
+            Assert.Equal(DecodedRule(decoded), CcdaConverter.LooksLikeCcda(head));
+        }, iter: 2000);
+    }
+
+    // The sniffing rule on decoded text, as the converter applied it by decoding every head to a string.
+    private static bool DecodedRule(string text)
+    {
+        string? root = null;
+        var i = 0;
+        while (i < text.Length)
+        {
+            var lt = text.IndexOf('<', i);
+            if (lt < 0 || lt + 1 >= text.Length)
+            {
+                break;
+            }
+
+            if (text[lt + 1] is '?' or '!')
+            {
+                var end = text[lt + 1] == '!' && text.AsSpan(lt).StartsWith("<!--") ? text.IndexOf("-->", lt, StringComparison.Ordinal) : text.IndexOf('>', lt);
+                if (end < 0)
+                {
+                    break;
+                }
+
+                i = end + 1;
+                continue;
+            }
+
+            var nameEnd = lt + 1;
+            while (nameEnd < text.Length && !char.IsWhiteSpace(text[nameEnd]) && text[nameEnd] is not ('>' or '/'))
+            {
+                nameEnd++;
+            }
+
+            root = text[(lt + 1)..nameEnd];
+            break;
+        }
+
+        return root is not null && (root == "ClinicalDocument" || root.EndsWith(":ClinicalDocument", StringComparison.Ordinal)) && text.Contains("urn:hl7-org:v3", StringComparison.Ordinal);
     }
 }

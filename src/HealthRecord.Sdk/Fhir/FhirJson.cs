@@ -11,14 +11,17 @@ namespace HealthRecord.Sdk.Fhir;
 public static class FhirJson
 {
     /// <summary>The strict default deserializer: it validates each element while it reads.</summary>
-    public static FhirJsonDeserializer Deserializer { get; } = new(new DeserializerSettings());
+    public static FhirJsonDeserializer Deserializer { get; } = new(new DeserializerSettings { PrimitiveValueConverter = NoticeMistyped });
 
     /// <summary>
     /// A deserializer that checks structure (unknown elements and types, JSON shapes) but not each value
     /// against its FHIR rules: about half the cost of <see cref="Deserializer"/>. The SDK's record validators
     /// then check what an EHR needs.
     /// </summary>
-    public static FhirJsonDeserializer StructuralDeserializer { get; } = new(new DeserializerSettings { Validator = null });
+    public static FhirJsonDeserializer StructuralDeserializer { get; } = new(new DeserializerSettings { Validator = null, PrimitiveValueConverter = NoticeMistyped });
+
+    // Converts nothing: tells the SDK's reader that a resource holds a value of the wrong JSON type (see MistypedValues).
+    private static object? NoticeMistyped(object value, Type targetType, Hl7.Fhir.Introspection.ClassMapping primitiveMapping) => MistypedValues.Notice(value, targetType);
 
     /// <summary>The serializer; its output is compact JSON in FHIR element order.</summary>
     public static FhirJsonSerializer Serializer { get; } = new();

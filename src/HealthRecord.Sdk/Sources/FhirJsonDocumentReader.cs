@@ -67,16 +67,23 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
 
     private async IAsyncEnumerable<SourceRecord> ReadCoreAsync(SourceDocument document, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var content = await document.ReadAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        // Records copy what they keep (Firely's values, ids, warnings), and every JsonDocument over the content is disposed
+        // before the iterator ends: the buffer goes back to the pool then.
+        using var rented = await document.RentAllBytesAsync(_options.MaxDocumentBytes, cancellationToken).ConfigureAwait(false);
+        var content = rented.Memory;
         var text = SkipBomAndWhitespace(content.Span);
         if (text.IsEmpty)
         {
             throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName, document.DocumentId, "The document is empty.");
         }
 
-        var ndjson = IsNdjson(document.DocumentId, text);
+        // Parsed first: a document that is one well-formed JSON value is no NDJSON, so the NDJSON check (a tokenisation of
+        // the whole document) is needed only when the parse fails. Then the checks run in their order, as they always did.
+        var parsed = IsNdjsonByName(document.DocumentId) ? null : TryParse(content);
+        var ndjson = parsed is null && IsNdjson(document.DocumentId, text);
         if (!ndjson && InvalidUtf8At(content.Span) is var bad and >= 0)
         {
+            parsed?.Dispose();
             // The FHIR deserializer throws an unexpected InvalidOperationException on such strings: refuse them here, typed.
             throw new SourceReadException(HealthRecordErrorCode.MalformedContent, document.SourceName, $"{document.DocumentId} {LineAndByte(content.Span, bad)}",
                 "The document is not valid UTF-8 (FHIR JSON is always UTF-8).");
@@ -101,7 +108,7 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
             yield break;
         }
 
-        using (var json = ParseResource(document, content))
+        using (var json = parsed is null ? ParseResource(document, content) : CheckResource(document, parsed))
         {
             var root = json.RootElement;
             var rt = root.GetProperty("resourceType");
@@ -146,6 +153,12 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
                 $"{document.DocumentId} line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}", $"Not well-formed JSON: {FirstSentence(ex.Message)}", ex);
         }
 
+        return CheckResource(document, json);
+    }
+
+    // The parsed document when it holds a FHIR resource (a "resourceType" string at its root), else (disposing it) the typed error.
+    private static JsonDocument CheckResource(SourceDocument document, JsonDocument json)
+    {
         var root = json.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("resourceType", out var rt) || rt.ValueKind != JsonValueKind.String)
         {
@@ -155,6 +168,21 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
         }
 
         return json;
+    }
+
+    // The parse of ParseResource, or null when it fails (ParseResource then fails again, in its turn among the checks).
+    private JsonDocument? TryParse(ReadOnlyMemory<byte> content)
+    {
+        try
+        {
+            return JsonDocument.Parse(content, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+        }
+#pragma warning disable CA1031 // Whatever the parse throws, ParseResource throws it again after the checks that come first.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
     }
 
     private FhirJsonDeserializer Deserializer => _options.ValidateFhirElements ? FhirJson.Deserializer : FhirJson.StructuralDeserializer;
@@ -204,6 +232,7 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
         var warnings = new List<string>();
         try
         {
+            MistypedValues.StartWatching();
             resource = deserializer.DeserializeResource(ref reader);
         }
         catch (DeserializationFailedException ex) when (ex.PartialResult is Resource partial && partial.TypeName == type)
@@ -219,11 +248,12 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
                 "Not a valid FHIR R4 resource: " + string.Join("; ", ex.Exceptions.Take(5).Select(e => e.Message)), element, fullUrl);
         }
 
-        if (warnings.Count > 0 || !ReferenceEquals(deserializer, FhirJson.Deserializer))
+        if (MistypedValues.Seen)
         {
-            // The validating deserializer refuses a mistyped value, so only a partial result or a structural read can hold one.
+            // Rare: the deserializer met a value of the wrong JSON type (which the validating one refuses, the structural one keeps).
             warnings.AddRange(MistypedValues.Drop(resource));
         }
+
         if (string.IsNullOrEmpty(resource.Id))
         {
             resource.Id = IdFromFullUrl(fullUrl) ?? StableId(raw);
@@ -314,7 +344,7 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
 
     private static bool IsNdjson(string documentId, ReadOnlySpan<byte> text)
     {
-        if (documentId.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || documentId.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+        if (IsNdjsonByName(documentId))
         {
             return true;
         }
@@ -335,6 +365,9 @@ internal sealed partial class FhirJsonDocumentReader : ISourceDocumentReader
             return false;
         }
     }
+
+    private static bool IsNdjsonByName(string documentId) =>
+        documentId.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || documentId.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
 
     private static IEnumerable<ReadOnlyMemory<byte>> SplitLines(ReadOnlyMemory<byte> content)
     {

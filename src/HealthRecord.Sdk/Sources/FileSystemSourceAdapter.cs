@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using HealthRecord.Sdk.Errors;
 using Microsoft.Extensions.Logging;
@@ -133,7 +134,8 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScannin
         private readonly List<Entry> _entries = [];
         private readonly HashSet<string> _seenFiles = new(StringComparer.Ordinal);
         private readonly HashSet<string> _seenFolders = new(StringComparer.Ordinal);
-        private readonly string? _realRoot = FileStatus.RealPath(root);
+        // Resolved only when a link inside the folder is met (a population run constructs one walk per person and source).
+        private readonly Lazy<string?> _realRoot = new(() => FileStatus.RealPath(root), LazyThreadSafetyMode.None);
 
         public List<Entry> Run()
         {
@@ -241,7 +243,8 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScannin
                         return "A symbolic link that leads nowhere (its target is missing, or the links form a loop) is not read.";
                     }
 
-                    return _realRoot is not null && (real == _realRoot || real.StartsWith(_realRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                    var realRoot = _realRoot.Value;
+                    return realRoot is not null && (real == realRoot || real.StartsWith(realRoot.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                         ? null
                         : "A symbolic link that leads out of the source folder is not followed (set FileSystemSourceOptions.SymbolicLinks to Follow to read it).";
             }
@@ -271,8 +274,20 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScannin
         SourceDocumentResult result;
         try
         {
-            var head = await ReadHeadAsync(file, cancellationToken).ConfigureAwait(false);
-            var reader = DocumentReaders.Select(_readers, request.Format, head);
+            // The head is only sniffed: a pooled buffer, returned once a reader is chosen.
+            var head = ArrayPool<byte>.Shared.Rent(HeadLength);
+            ISourceDocumentReader? reader;
+            int headLength;
+            try
+            {
+                headLength = await ReadHeadAsync(file, head, cancellationToken).ConfigureAwait(false);
+                reader = DocumentReaders.Select(_readers, request.Format, head.AsSpan(0, headLength));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(head);
+            }
+
             if (reader is null)
             {
                 if (!single && IsNote(file))
@@ -280,7 +295,7 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScannin
                     return new SourceDocumentResult { SourceName = request.Name, DocumentId = document.DocumentId };
                 }
 
-                return head.Length == 0
+                return headLength == 0
                     ? DocumentReaders.Failed(document, HealthRecordErrorCode.MalformedContent, "The file is empty.")
                     : DocumentReaders.Failed(document, HealthRecordErrorCode.UnsupportedFormat, "No registered reader recognises this content (FHIR JSON, NDJSON, C-CDA and HL7 v2 are read when their packages are added).");
             }
@@ -313,20 +328,20 @@ public sealed class FileSystemSourceAdapter : IEmrSourceAdapter, IPatientScannin
         return result;
     }
 
-    private static async Task<byte[]> ReadHeadAsync(string file, CancellationToken cancellationToken)
+    // Reads up to HeadLength bytes into the buffer; returns how many. The stream is unbuffered: the buffer is its only one.
+    private static async Task<int> ReadHeadAsync(string file, byte[] buffer, CancellationToken cancellationToken)
     {
-        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous);
+        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous);
         await using (stream.ConfigureAwait(false))
         {
-            var buffer = new byte[HeadLength];
             var total = 0;
             int read;
-            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+            while (total < HeadLength && (read = await stream.ReadAsync(buffer.AsMemory(total, HeadLength - total), cancellationToken).ConfigureAwait(false)) > 0)
             {
                 total += read;
             }
 
-            return buffer[..total];
+            return total;
         }
     }
 

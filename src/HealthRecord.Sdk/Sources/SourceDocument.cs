@@ -94,6 +94,65 @@ public sealed class SourceDocument
         }
     }
 
+    /// <summary>
+    /// Reads the whole content as <see cref="ReadAllBytesAsync"/> does, into a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>
+    /// (content already in memory is handed over as it is). The caller disposes the result once nothing reads the bytes any more
+    /// (no <see cref="System.Text.Json.JsonDocument"/> over them is left, and no record keeps them: deserialised values are copies),
+    /// which saves a new array per document per pass over a population.
+    /// </summary>
+    internal async Task<RentedContent> RentAllBytesAsync(long maxBytes, CancellationToken cancellationToken = default)
+    {
+        EnsureWithin(maxBytes);
+        if (_content is { } inMemory)
+        {
+            return new RentedContent(inMemory, null);
+        }
+
+        var stream = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            // Every read has room for at least MinRead bytes: a file stream then reads straight into the buffer (a smaller read
+            // makes it allocate its own buffer, 64 KiB for FromFile's streams), and the read that finds the end needs no growth.
+            const int MinRead = 81920;
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(Length is { } len and > 0 ? len : 0, Math.Min(maxBytes, Array.MaxLength - MinRead)) + MinRead);
+            try
+            {
+                var total = 0;
+                int read;
+                while ((read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    if (total + read > maxBytes)
+                    {
+                        throw new Errors.SourceReadException(Errors.HealthRecordErrorCode.LimitExceeded, SourceName, DocumentId,
+                            $"The document is larger than the limit (HealthRecordOptions.MaxDocumentBytes) of {maxBytes:N0} bytes.");
+                    }
+
+                    total += read;
+                    if (buffer.Length - total < MinRead)
+                    {
+                        if (buffer.Length == Array.MaxLength)
+                        {
+                            throw new Errors.SourceReadException(Errors.HealthRecordErrorCode.LimitExceeded, SourceName, DocumentId,
+                                $"The document is larger than the largest array ({Array.MaxLength:N0} bytes).");
+                        }
+
+                        var larger = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, (long)buffer.Length * 2 + MinRead));
+                        buffer.AsSpan(0, total).CopyTo(larger);
+                        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                }
+
+                return new RentedContent(buffer.AsMemory(0, total), buffer);
+            }
+            catch
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+        }
+    }
+
     /// <summary>Creates a document over a file.</summary>
     /// <param name="sourceName">The source name.</param>
     /// <param name="path">The file path.</param>
@@ -124,4 +183,22 @@ public sealed class SourceDocument
 
     /// <inheritdoc />
     public override string ToString() => $"{SourceName}:{DocumentId}";
+}
+
+/// <summary>A document's content, in a pooled buffer that <see cref="Dispose"/> returns (see <see cref="SourceDocument.RentAllBytesAsync"/>).</summary>
+internal sealed class RentedContent(ReadOnlyMemory<byte> memory, byte[]? rented) : IDisposable
+{
+    private byte[]? _rented = rented;
+
+    /// <summary>The content; not to be read after <see cref="Dispose"/>.</summary>
+    public ReadOnlyMemory<byte> Memory { get; } = memory;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _rented, null) is { } buffer)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }
