@@ -246,43 +246,42 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
     /// <summary>
     /// Comparison vectors of up to <see cref="RandomPairSample"/> pairs drawn with a fixed-seed generator (all pairs when there
-    /// are fewer), for estimating u. Deterministic: the same candidates give the same sample.
+    /// are fewer), for estimating u. Deterministic: the same candidates give the same sample. The pairs are drawn first, in
+    /// order, and compared afterwards (in parallel like the candidate pairs, each vector in its pair's slot), so the vectors
+    /// and their order do not depend on the number of cores.
     /// </summary>
-    private static ulong[] RandomPairPatterns(PatientFeatures[] features, CancellationToken cancellationToken)
+    private ulong[] RandomPairPatterns(PatientFeatures[] features, CancellationToken cancellationToken)
     {
         var n = features.Length;
         var total = (long)n * (n - 1) / 2;
-        var result = new List<ulong>((int)Math.Min(total, RandomPairSample));
+        // (a << 32) | b as drawn (a may exceed b: the comparator sees each pair the way round it was drawn).
+        var sample = new long[(int)Math.Min(total, RandomPairSample)];
+        var count = 0;
         if (total <= RandomPairSample)
         {
             for (var a = 0; a < n; a++)
             {
                 for (var b = a + 1; b < n; b++)
                 {
-                    result.Add(PatientComparator.Compare(features[a], features[b]));
+                    sample[count++] = ((long)a << 32) | (uint)b;
                 }
             }
-
-            return [.. result];
         }
-
-        var state = 0x9E3779B97F4A7C15UL;
-        while (result.Count < RandomPairSample)
+        else
         {
-            if ((result.Count & 0xFFF) == 0)
+            var state = 0x9E3779B97F4A7C15UL;
+            while (count < sample.Length)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var a = (int)(SplitMix64(ref state) % (ulong)n);
-            var b = (int)(SplitMix64(ref state) % (ulong)n);
-            if (a != b)
-            {
-                result.Add(PatientComparator.Compare(features[a], features[b]));
+                var a = (int)(SplitMix64(ref state) % (ulong)n);
+                var b = (int)(SplitMix64(ref state) % (ulong)n);
+                if (a != b)
+                {
+                    sample[count++] = ((long)a << 32) | (uint)b;
+                }
             }
         }
 
-        return [.. result];
+        return ComparePairs(features, sample, cancellationToken);
     }
 
     private static ulong SplitMix64(ref ulong state)
