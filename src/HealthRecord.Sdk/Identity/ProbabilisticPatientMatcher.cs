@@ -27,7 +27,7 @@ namespace HealthRecord.Sdk.Identity;
 /// <para>Deterministic: candidates are processed in ordinal key order, so any input order gives the same persons and links.
 /// Thread-safe: one instance can serve concurrent calls.</para>
 /// </remarks>
-public sealed class ProbabilisticPatientMatcher : IPatientMatcher
+public sealed class ProbabilisticPatientMatcher : IPatientMatcher, IPatientFeatureLinker
 {
     /// <summary>How many random pairs estimate u.</summary>
     private const int RandomPairSample = 50_000;
@@ -69,20 +69,43 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
         var started = Stopwatch.GetTimestamp();
         var candidates = patients.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
-        for (var i = 1; i < candidates.Length; i++)
-        {
-            if (string.Equals(candidates[i].Key, candidates[i - 1].Key, StringComparison.Ordinal))
-            {
-                throw new ArgumentException("Two candidates have the same key; each source Patient needs its own key.", nameof(patients));
-            }
-        }
-
+        ThrowIfSameKeyTwice(candidates.Select(c => c.Key).ToArray(), nameof(patients));
         var features = new PatientFeatures[candidates.Length];
         for (var i = 0; i < candidates.Length; i++)
         {
             features[i] = PatientFeatures.From(candidates[i].Key, candidates[i].Patient, _nicknames);
         }
 
+        return await LinkCoreAsync(features, candidates.Select(SourcePatientReference.Of).ToArray(), started, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    PatientFeatures IPatientFeatureLinker.Features(string key, Hl7.Fhir.Model.Patient patient) => PatientFeatures.From(key, patient, _nicknames);
+
+    /// <inheritdoc />
+    async ValueTask<PatientLinkResult> IPatientFeatureLinker.LinkAsync(IReadOnlyList<(PatientFeatures Features, SourcePatientReference Reference)> candidates, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var started = Stopwatch.GetTimestamp();
+        var ordered = candidates.OrderBy(c => c.Features.Key, StringComparer.Ordinal).ToArray();
+        ThrowIfSameKeyTwice(ordered.Select(c => c.Features.Key).ToArray(), nameof(candidates));
+        return await LinkCoreAsync(ordered.Select(c => c.Features).ToArray(), ordered.Select(c => c.Reference).ToArray(), started, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void ThrowIfSameKeyTwice(string[] orderedKeys, string parameter)
+    {
+        for (var i = 1; i < orderedKeys.Length; i++)
+        {
+            if (string.Equals(orderedKeys[i], orderedKeys[i - 1], StringComparison.Ordinal))
+            {
+                throw new ArgumentException("Two candidates have the same key; each source Patient needs its own key.", parameter);
+            }
+        }
+    }
+
+    // Links candidates' features, in ordinal key order (the references index for index).
+    private async ValueTask<PatientLinkResult> LinkCoreAsync(PatientFeatures[] features, SourcePatientReference[] references, long started, CancellationToken cancellationToken)
+    {
         var warnings = new List<string>();
         var pairs = CandidateBlocker.Pairs(features, _options.MaximumBlockSize, warnings);
         cancellationToken.ThrowIfCancellationRequested();
@@ -90,13 +113,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         var model = ChooseModel(features, patterns, warnings, cancellationToken);
         // Term-frequency adjustments need a population to count in: only for runs large enough to estimate weights.
         var frequencies = _options.EstimateWeights && pairs.Length >= _options.MinimumPairsForEstimation ? TermFrequencies.Count(features) : null;
-        var run = new Run(this, model, frequencies, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
+        var run = new Run(this, model, frequencies, features, references, pairs, patterns);
 
         var reviewed = _review is null ? [] : await _review.GetDecisionsAsync(cancellationToken).ConfigureAwait(false);
-        var index = new Dictionary<string, int>(candidates.Length, StringComparer.Ordinal);
-        for (var i = 0; i < candidates.Length; i++)
+        var index = new Dictionary<string, int>(features.Length, StringComparer.Ordinal);
+        for (var i = 0; i < features.Length; i++)
         {
-            index[candidates[i].Key] = i;
+            index[features[i].Key] = i;
         }
 
         var manualSame = new List<long>();
@@ -111,11 +134,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
         manualSame.Sort();
         var (groups, links) = run.Cluster(manualSame, manualDifferent, warnings);
-        var persons = groups.Select(g => (IReadOnlyList<string>)g.Select(i => candidates[i].Key).ToArray()).ToArray();
+        var persons = groups.Select(g => (IReadOnlyList<string>)g.Select(i => features[i].Key).ToArray()).ToArray();
 
         if (_review is not null)
         {
-            var person = new int[candidates.Length];
+            var person = new int[features.Length];
             for (var g = 0; g < groups.Count; g++)
             {
                 foreach (var i in groups[g])
@@ -136,9 +159,9 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             IdentityLog.LinkWarning(_logger, w);
         }
 
-        long n = candidates.Length;
-        var statistics = new PatientLinkStatistics(candidates.Length, n * (n - 1) / 2, pairs.Length, model.Estimated, model.Estimated ? model.Prior : null);
-        IdentityLog.Linked(_logger, candidates.Length, persons.Length, pairs.Length, statistics.TotalPairs,
+        long n = features.Length;
+        var statistics = new PatientLinkStatistics(features.Length, n * (n - 1) / 2, pairs.Length, model.Estimated, model.Estimated ? model.Prior : null);
+        IdentityLog.Linked(_logger, features.Length, persons.Length, pairs.Length, statistics.TotalPairs,
             links.Count(l => l.Decision == LinkDecision.Match), links.Count(l => l.Decision == LinkDecision.Possible),
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new PatientLinkResult(persons, links) { Warnings = warnings, Statistics = statistics };
