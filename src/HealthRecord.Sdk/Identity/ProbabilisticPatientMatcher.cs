@@ -330,6 +330,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher, IPatientFeatu
     {
         private readonly Dictionary<ulong, Safeguards> _safeguards = [];
 
+        // The links of a run outlive it (a population run returns them at its end), yet they repeat a few hundred distinct field
+        // evidences, evidence lists and explanations: one instance of each is kept, so a link costs a few references instead of a
+        // dozen objects and a string of its own, and what the links hold no longer grows by kilobytes per person.
+        private readonly Dictionary<FieldEvidence, (FieldEvidence Value, int Id)> _fieldEvidence = [];
+        private readonly Dictionary<string, IReadOnlyList<FieldEvidence>> _evidenceLists = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _explanations = new(StringComparer.Ordinal);
+
         public (List<List<int>> Groups, List<PatientLink> Links) Cluster(List<long> manualSame, HashSet<long> manualDifferent, List<string> warnings)
         {
             var clusterer = new PersonClusterer(features.Length);
@@ -542,7 +549,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher, IPatientFeatu
             var evidence = model.Evidence(pattern);
             if (frequencies is null)
             {
-                return evidence;
+                return Shared(evidence);
             }
 
             var (a, b) = CandidateBlocker.Unpack(pair);
@@ -553,6 +560,36 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher, IPatientFeatu
             {
                 var adjustment = perField[(int)e.Field];
                 list.Add(adjustment == 0 ? e : e with { Level = e.Level + "+tf", Weight = Math.Round(model.Weight((int)e.Field, 0) + adjustment, 3) });
+            }
+
+            return Shared(list);
+        }
+
+        /// <summary>The run's one instance of an evidence list equal to this one (element by element).</summary>
+        private IReadOnlyList<FieldEvidence> Shared(IReadOnlyList<FieldEvidence> evidence)
+        {
+            Span<char> ids = stackalloc char[evidence.Count];
+            var shared = new FieldEvidence[evidence.Count];
+            for (var i = 0; i < evidence.Count; i++)
+            {
+                if (!_fieldEvidence.TryGetValue(evidence[i], out var known))
+                {
+                    if (_fieldEvidence.Count >= char.MaxValue)
+                    {
+                        return evidence; // more distinct values than a key can name: keep this list as it is
+                    }
+
+                    _fieldEvidence[evidence[i]] = known = (evidence[i], _fieldEvidence.Count);
+                }
+
+                shared[i] = known.Value;
+                ids[i] = (char)known.Id;
+            }
+
+            var key = new string(ids);
+            if (!_evidenceLists.TryGetValue(key, out var list))
+            {
+                _evidenceLists[key] = list = new List<FieldEvidence>(shared);
             }
 
             return list;
@@ -673,7 +710,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher, IPatientFeatu
                 sb.Append(CultureInfo.InvariantCulture, $" {e.Field}={e.Level}({e.Weight:+0.00;-0.00;0})");
             }
 
-            return sb.ToString();
+            var text = sb.ToString();
+            if (!_explanations.TryGetValue(text, out var shared))
+            {
+                _explanations[text] = shared = text;
+            }
+
+            return shared;
         }
     }
 }
