@@ -269,7 +269,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         }, CancellationToken.None);
         try
         {
-            await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = stop.Token }, async (part, ct) =>
+            await Parallel.ForEachAsync(TakeEach(parts), new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = stop.Token }, async (part, ct) =>
             {
                 var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct, maxParallel: readParallelism).ConfigureAwait(false);
                 if (plan.Scanned.Count > 0)
@@ -507,6 +507,19 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
 
             return new PlannedPatient(sortKey, source, arrival, recordKey, linker.Features(recordKey, p),
                 new SourcePatientReference(r.SourceName, string.IsNullOrEmpty(p.Id) ? "Patient" : "Patient/" + p.Id));
+        }
+    }
+
+    // The parts one by one, each let go by the list as it is taken: a run does not keep every person's document sets to its end.
+    // Parallel.ForEachAsync enumerates its source under a lock, one item at a time.
+    private static IEnumerable<T> TakeEach<T>(List<T> items)
+        where T : class
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            items[i] = null!;
+            yield return item;
         }
     }
 
