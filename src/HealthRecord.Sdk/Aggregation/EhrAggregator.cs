@@ -269,7 +269,7 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         }, CancellationToken.None);
         try
         {
-            await Parallel.ForEachAsync(parts, new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = stop.Token }, async (part, ct) =>
+            await Parallel.ForEachAsync(TakeEach(parts), new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = stop.Token }, async (part, ct) =>
             {
                 var input = await _reader.ReadAsync(request.Sources, part, null, null, null, ct, maxParallel: readParallelism).ConfigureAwait(false);
                 if (plan.Scanned.Count > 0)
@@ -401,12 +401,39 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
     {
         var started = Stopwatch.GetTimestamp();
         var documents = new System.Collections.Concurrent.ConcurrentQueue<PopulationPlan.DocumentPatients>();
-        var read = await _reader.ReadAsync(request.Sources, null, static r => r.ResourceType == "Patient", d =>
+        // With a matcher that links features, each Patient is validated and reduced to its features while its document is
+        // read (on the reading threads, sources in parallel) and let go: the pass keeps a few hundred bytes per Patient, not
+        // the resource and its working copy. Another matcher is given the Patients of a Patient-only record graph, as before.
+        var featureLinker = _patientMatcher as IPatientFeatureLinker;
+        var patientsSeen = new System.Collections.Concurrent.ConcurrentQueue<PlannedPatient>();
+        var sourceIndex = request.Sources.Select((s, i) => (s.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        long arrival = 0;
+        var read = await _reader.ReadAsync(request.Sources, null, featureLinker is null ? static r => r.ResourceType == "Patient" : static _ => false, d =>
         {
-            if (d.Error is null && (d.ScannedRecords ?? d.Records.Count) > 0)
+            if (d.Error is not null)
             {
-                documents.Enqueue(new PopulationPlan.DocumentPatients(d.SourceName, d.DocumentId,
-                    d.Records.Where(r => r.ResourceType == "Patient").Select(r => RecordKey.Of(r).ToString()).ToList())
+                return;
+            }
+
+            List<string>? keys = null;
+            foreach (var r in d.Records)
+            {
+                if (r.ResourceType != "Patient")
+                {
+                    continue;
+                }
+
+                var key = RecordKey.Of(r).ToString();
+                (keys ??= []).Add(key);
+                if (featureLinker is not null)
+                {
+                    patientsSeen.Enqueue(PlannedPatient.Of(r, key, sourceIndex[r.SourceName], Interlocked.Increment(ref arrival), featureLinker, _validators));
+                }
+            }
+
+            if ((d.ScannedRecords ?? d.Records.Count) > 0)
+            {
+                documents.Enqueue(new PopulationPlan.DocumentPatients(d.SourceName, d.DocumentId, keys ?? [])
                 {
                     Scanned = d.ScannedRecords is not null,
                 });
@@ -415,23 +442,85 @@ public sealed class EhrAggregator : IEhrAggregator, IPersonLinker, IPopulationAg
         var readTime = Stopwatch.GetElapsedTime(started);
         var linkStarted = Stopwatch.GetTimestamp();
         progress?.Report(new AggregationProgress("link", 0, 1));
-        var patients = RecordGraph.Build(read.Records, _validators);
-        var link = await _patientMatcher.LinkAsync(PersonAssignment.Candidates(patients), cancellationToken).ConfigureAwait(false);
-        var population = PersonAssignment.Persons(patients, link);
-        var ordered = documents.OrderBy(d => d.Source, StringComparer.Ordinal).ThenBy(d => d.DocumentId, StringComparer.Ordinal).ToList();
-        var parts = PopulationPlan.Parts(request.Sources, ordered, patients, population);
+        PatientLinkResult link;
+        List<string?> candidateKeys;
+        List<string> recordKeys;
+        if (featureLinker is not null)
+        {
+            // The canonical order and keys of a record graph of these Patients (RecordGraph.Build), without building one.
+            var ordered = patientsSeen.OrderBy(p => p.SortKey, StringComparer.Ordinal).ThenBy(p => p.Source).ThenBy(p => p.Arrival).ToList();
+            candidateKeys = new List<string?>(ordered.Count);
+            recordKeys = new List<string>(ordered.Count);
+            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+            var candidates = new List<(PatientFeatures, SourcePatientReference)>(ordered.Count);
+            foreach (var p in ordered)
+            {
+                var occurrence = seen[p.RecordKey] = seen.GetValueOrDefault(p.RecordKey) + 1;
+                recordKeys.Add(p.RecordKey);
+                candidateKeys.Add(p.Features is null ? null : occurrence == 1 ? p.RecordKey : $"{p.RecordKey}#{occurrence}");
+                if (p.Features is { } features)
+                {
+                    features.Key = candidateKeys[^1]!;
+                    candidates.Add((features, p.Reference!));
+                }
+            }
+
+            link = await featureLinker.LinkAsync(candidates, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var patients = RecordGraph.Build(read.Records, _validators);
+            link = await _patientMatcher.LinkAsync(PersonAssignment.Candidates(patients), cancellationToken).ConfigureAwait(false);
+            candidateKeys = patients.Nodes.Select(n => n.Resource is Patient ? n.Key : null).ToList();
+            recordKeys = patients.Nodes.Select(n => RecordKey.Of(n.Record).ToString()).ToList();
+        }
+
+        var population = PersonAssignment.Persons(candidateKeys, link);
+        var documentOrder = documents.OrderBy(d => d.Source, StringComparer.Ordinal).ThenBy(d => d.DocumentId, StringComparer.Ordinal).ToList();
+        var parts = PopulationPlan.Parts(request.Sources, documentOrder, recordKeys, population);
         var totalPersons = population.Count;
         if (request.Shard is { } shard)
         {
             // Split across workers (PopulationShard): read only the parts holding this shard's people.
-            (totalPersons, var ownedKeys) = PopulationShards.Owned(shard, patients, population);
-            parts = PopulationShards.Parts(parts, request.Sources, ordered, ownedKeys);
+            (totalPersons, var ownedKeys) = PopulationShards.Owned(shard, recordKeys, population);
+            parts = PopulationShards.Parts(parts, request.Sources, documentOrder, ownedKeys);
         }
 
-        var scanned = ordered.Where(d => d.Scanned).Select(d => (d.Source, d.DocumentId)).ToHashSet();
+        var scanned = documentOrder.Where(d => d.Scanned).Select(d => (d.Source, d.DocumentId)).ToHashSet();
         var linkTime = Stopwatch.GetElapsedTime(linkStarted);
         progress?.Report(new AggregationProgress("link", 1, 1) { Elapsed = linkTime });
         return new PopulationRunPlan(link, parts, totalPersons, read.Sources, read.Issues, scanned, readTime, linkTime);
+    }
+
+    // A Patient as the first pass keeps it: where it sorts in a record graph, and its features (null when the graph would
+    // reject it, as RecordGraph.Build does: the reader's rejection, no resource, or a validator's failure).
+    private sealed record PlannedPatient(string SortKey, int Source, long Arrival, string RecordKey, PatientFeatures? Features, SourcePatientReference? Reference)
+    {
+        public static PlannedPatient Of(SourceRecord r, string recordKey, int source, long arrival, IPatientFeatureLinker linker, IReadOnlyList<IValidator<Resource>> validators)
+        {
+            var sortKey = string.Join('\u001f', r.SourceName, r.ResourceType, r.ResourceId, r.Location);
+            var accepted = r.Rejection is null && r.Resource is Patient patient && !validators.Any(v => !v.Validate(patient).IsValid);
+            if (!accepted || r.Resource is not Patient p)
+            {
+                return new PlannedPatient(sortKey, source, arrival, recordKey, null, null);
+            }
+
+            return new PlannedPatient(sortKey, source, arrival, recordKey, linker.Features(recordKey, p),
+                new SourcePatientReference(r.SourceName, string.IsNullOrEmpty(p.Id) ? "Patient" : "Patient/" + p.Id));
+        }
+    }
+
+    // The parts one by one, each let go by the list as it is taken: a run does not keep every person's document sets to its end.
+    // Parallel.ForEachAsync enumerates its source under a lock, one item at a time.
+    private static IEnumerable<T> TakeEach<T>(List<T> items)
+        where T : class
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            items[i] = null!;
+            yield return item;
+        }
     }
 
     private sealed record PopulationRunPlan(PatientLinkResult Link, List<IReadOnlyList<IReadOnlySet<string>?>> Parts, int TotalPersons,

@@ -21,21 +21,35 @@ internal static class PersonAssignment
         graph.Nodes.Where(n => n.Resource is Patient).Select(n => new PatientCandidate(n.Key, n.Record.SourceName, (Patient)n.Resource!)).ToList();
 
     /// <summary>Turns the linker's groups into persons, ordered by person id; a Patient the linker forgot is a person of its own.</summary>
-    public static List<PersonSlot> Persons(RecordGraph graph, PatientLinkResult link)
+    public static List<PersonSlot> Persons(RecordGraph graph, PatientLinkResult link) =>
+        Persons(graph.Nodes.Select(n => n.Resource is Patient ? n.Key : null).ToList(), link);
+
+    /// <summary>
+    /// Turns the linker's groups into persons, ordered by person id, given per node (canonical index) the key of the accepted
+    /// Patient it is (<see langword="null"/> for any other node): a population run's first pass keeps only these keys.
+    /// </summary>
+    public static List<PersonSlot> Persons(IReadOnlyList<string?> patientKeys, PatientLinkResult link)
     {
-        var nodes = graph.Nodes;
-        var byKey = nodes.Where(n => n.Resource is Patient).ToDictionary(n => n.Key, n => n.Index, StringComparer.Ordinal);
+        var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < patientKeys.Count; i++)
+        {
+            if (patientKeys[i] is { } key)
+            {
+                byKey.Add(key, i);
+            }
+        }
+
         var persons = link.Persons
             .Select(keys => keys.Where(byKey.ContainsKey).Select(k => byKey[k]).Order().ToList())
             .Where(g => g.Count > 0)
-            .Select(g => new PersonSlot(EhrIds.From("person", nodes[g[0]].Key), g))
+            .Select(g => new PersonSlot(EhrIds.From("person", patientKeys[g[0]]!), g))
             .ToList();
 
         var unlinked = byKey.Values.Except(persons.SelectMany(p => p.PatientNodes)).Order().ToList();
         foreach (var u in unlinked)
         {
             // A matcher that forgets a candidate must not make its records vanish: it becomes a person of its own.
-            persons.Add(new PersonSlot(EhrIds.From("person", nodes[u].Key), [u]));
+            persons.Add(new PersonSlot(EhrIds.From("person", patientKeys[u]!), [u]));
         }
 
         persons.Sort((a, b) => string.CompareOrdinal(a.PersonId, b.PersonId));

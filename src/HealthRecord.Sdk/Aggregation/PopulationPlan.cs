@@ -20,7 +20,11 @@ internal static class PopulationPlan
     }
 
     /// <summary>The parts: per part, per source (in request order), the documents to read.</summary>
-    public static List<IReadOnlyList<IReadOnlySet<string>?>> Parts(IReadOnlyList<SourceRequest> sources, IEnumerable<DocumentPatients> documents, RecordGraph patients, List<PersonSlot> persons)
+    /// <param name="sources">The sources, in request order.</param>
+    /// <param name="documents">The documents the first pass saw, in a fixed order.</param>
+    /// <param name="recordKeys">Per Patient node of the first pass (canonical index), its record key (<c>source:Patient/id</c>, no occurrence suffix).</param>
+    /// <param name="persons">The persons of the first pass.</param>
+    public static List<IReadOnlyList<IReadOnlySet<string>?>> Parts(IReadOnlyList<SourceRequest> sources, IEnumerable<DocumentPatients> documents, IReadOnlyList<string> recordKeys, List<PersonSlot> persons)
     {
         IReadOnlyList<IReadOnlySet<string>?> whole = sources.Select(_ => (IReadOnlySet<string>?)null).ToList();
         if (sources.Any(s => s.Patient is not null) || persons.Count == 0)
@@ -33,7 +37,7 @@ internal static class PopulationPlan
         {
             foreach (var n in persons[p].PatientNodes)
             {
-                var key = RecordKey.Of(patients.Nodes[n].Record).ToString();
+                var key = recordKeys[n];
                 if (!personsOfKey.TryGetValue(key, out var list))
                 {
                     personsOfKey[key] = list = [];

@@ -122,14 +122,21 @@ internal static class PopulationShards
         shard is null || shard.Owns(PatientKeys(graph, person));
 
     /// <summary>The persons of the first pass the shard owns, and the Patient keys of those persons.</summary>
-    public static (int Persons, HashSet<string> PatientKeys) Owned(PopulationShard shard, RecordGraph patients, List<PersonSlot> population)
+    /// <param name="shard">The shard.</param>
+    /// <param name="recordKeys">Per Patient node of the first pass, its record key (<c>source:Patient/id</c>).</param>
+    /// <param name="population">The persons of the first pass.</param>
+    public static (int Persons, HashSet<string> PatientKeys) Owned(PopulationShard shard, IReadOnlyList<string> recordKeys, List<PersonSlot> population)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var persons = 0;
-        foreach (var person in population.Where(p => Owns(shard, patients, p)))
+        foreach (var person in population)
         {
-            persons++;
-            keys.UnionWith(PatientKeys(patients, person));
+            var own = person.PatientNodes.Select(n => recordKeys[n]).ToList();
+            if (shard.Owns(own))
+            {
+                persons++;
+                keys.UnionWith(own);
+            }
         }
 
         return (persons, keys);

@@ -8,7 +8,6 @@ namespace HealthRecord.Sdk.Identity;
 internal sealed class PatientComparator
 {
     private static readonly JaroWinkler JaroWinkler = new();
-    private static readonly OptimalStringAlignment EditDistance = new();
 
     public static ulong Compare(PatientFeatures a, PatientFeatures b)
     {
@@ -268,7 +267,75 @@ internal sealed class PatientComparator
             return false;
         }
 
-        return EditDistance.Distance(x, y) <= edits;
+        return OsaDistance(x, y) <= edits;
+    }
+
+    /// <summary>
+    /// The optimal-string-alignment distance (insertions, deletions, substitutions and adjacent transpositions, no substring
+    /// edited twice), the same as F23.StringSimilarity's <c>OptimalStringAlignment.Distance</c> without its full
+    /// <c>int[n+2, m+2]</c> matrix per call: the recurrence only reads the two rows before the current one, so three rows
+    /// (on the stack for the short values compared here) are enough. Linking compares every candidate pair and tens of
+    /// thousands of random pairs, so the matrices were one of the largest allocations of a population run.
+    /// </summary>
+    internal static int OsaDistance(string x, string y)
+    {
+        if (x == y)
+        {
+            return 0;
+        }
+
+        int n = x.Length, m = y.Length;
+        if (n == 0 || m == 0)
+        {
+            return Math.Max(n, m);
+        }
+
+        const int StackLimit = 256;
+        var width = m + 1;
+        int[]? rented = null;
+        Span<int> buffer = 3 * width <= StackLimit ? stackalloc int[3 * width] : (rented = System.Buffers.ArrayPool<int>.Shared.Rent(3 * width));
+        try
+        {
+            // Rows i-2, i-1 and i, rotated.
+            var before = buffer.Slice(0, width);
+            var previous = buffer.Slice(width, width);
+            var current = buffer.Slice(2 * width, width);
+            for (var j = 0; j <= m; j++)
+            {
+                previous[j] = j;
+            }
+
+            for (var i = 1; i <= n; i++)
+            {
+                current[0] = i;
+                var xi = x[i - 1];
+                for (var j = 1; j <= m; j++)
+                {
+                    var cost = xi == y[j - 1] ? 0 : 1;
+                    var d = Math.Min(previous[j - 1] + cost, Math.Min(current[j - 1] + 1, previous[j] + 1));
+                    if (i > 1 && j > 1 && xi == y[j - 2] && x[i - 2] == y[j - 1])
+                    {
+                        d = Math.Min(d, before[j - 2] + cost);
+                    }
+
+                    current[j] = d;
+                }
+
+                var oldest = before;
+                before = previous;
+                previous = current;
+                current = oldest;
+            }
+
+            return previous[m];
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<int>.Shared.Return(rented);
+            }
+        }
     }
 
     private static int SharedCharacters(string x, string y)
@@ -325,7 +392,7 @@ internal sealed class PatientComparator
             return 0;
         }
 
-        var distance = EditDistance.Distance(a, b);
+        var distance = OsaDistance(a, b);
         var swapped = a.AsSpan(0, 4).SequenceEqual(b.AsSpan(0, 4)) && a.AsSpan(4, 2).SequenceEqual(b.AsSpan(6, 2)) && a.AsSpan(6, 2).SequenceEqual(b.AsSpan(4, 2));
         if ((distance <= 1 || swapped) && a.AsSpan(0, 4).SequenceEqual(b.AsSpan(0, 4)) && DaysApart(a, b) is >= 3 and <= 240)
         {
@@ -378,7 +445,7 @@ internal sealed class PatientComparator
                     return 0;
                 }
 
-                if (x.Length == y.Length && EditDistance.Distance(x, y) <= 1)
+                if (x.Length == y.Length && OsaDistance(x, y) <= 1)
                 {
                     best = 1;
                 }

@@ -14,7 +14,9 @@ internal sealed class PatientFeatures
     /// <summary>At most this many names, addresses, phones or identifiers of one kind are compared per Patient.</summary>
     private const int MaxValues = 8;
 
-    public required string Key { get; init; }
+    /// <summary>The candidate key; settable so a population run can compute the features while reading and give the key its
+    /// occurrence suffix (<c>#2</c>) once every Patient is read.</summary>
+    public required string Key { get; set; }
 
     /// <summary>Given names (first given of each name first, then middle names), normalised, distinct.</summary>
     public required string[] Given { get; init; }

@@ -27,7 +27,7 @@ namespace HealthRecord.Sdk.Identity;
 /// <para>Deterministic: candidates are processed in ordinal key order, so any input order gives the same persons and links.
 /// Thread-safe: one instance can serve concurrent calls.</para>
 /// </remarks>
-public sealed class ProbabilisticPatientMatcher : IPatientMatcher
+public sealed class ProbabilisticPatientMatcher : IPatientMatcher, IPatientFeatureLinker
 {
     /// <summary>How many random pairs estimate u.</summary>
     private const int RandomPairSample = 50_000;
@@ -69,20 +69,43 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
         var started = Stopwatch.GetTimestamp();
         var candidates = patients.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
-        for (var i = 1; i < candidates.Length; i++)
-        {
-            if (string.Equals(candidates[i].Key, candidates[i - 1].Key, StringComparison.Ordinal))
-            {
-                throw new ArgumentException("Two candidates have the same key; each source Patient needs its own key.", nameof(patients));
-            }
-        }
-
+        ThrowIfSameKeyTwice(candidates.Select(c => c.Key).ToArray(), nameof(patients));
         var features = new PatientFeatures[candidates.Length];
         for (var i = 0; i < candidates.Length; i++)
         {
             features[i] = PatientFeatures.From(candidates[i].Key, candidates[i].Patient, _nicknames);
         }
 
+        return await LinkCoreAsync(features, candidates.Select(SourcePatientReference.Of).ToArray(), started, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    PatientFeatures IPatientFeatureLinker.Features(string key, Hl7.Fhir.Model.Patient patient) => PatientFeatures.From(key, patient, _nicknames);
+
+    /// <inheritdoc />
+    async ValueTask<PatientLinkResult> IPatientFeatureLinker.LinkAsync(IReadOnlyList<(PatientFeatures Features, SourcePatientReference Reference)> candidates, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var started = Stopwatch.GetTimestamp();
+        var ordered = candidates.OrderBy(c => c.Features.Key, StringComparer.Ordinal).ToArray();
+        ThrowIfSameKeyTwice(ordered.Select(c => c.Features.Key).ToArray(), nameof(candidates));
+        return await LinkCoreAsync(ordered.Select(c => c.Features).ToArray(), ordered.Select(c => c.Reference).ToArray(), started, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void ThrowIfSameKeyTwice(string[] orderedKeys, string parameter)
+    {
+        for (var i = 1; i < orderedKeys.Length; i++)
+        {
+            if (string.Equals(orderedKeys[i], orderedKeys[i - 1], StringComparison.Ordinal))
+            {
+                throw new ArgumentException("Two candidates have the same key; each source Patient needs its own key.", parameter);
+            }
+        }
+    }
+
+    // Links candidates' features, in ordinal key order (the references index for index).
+    private async ValueTask<PatientLinkResult> LinkCoreAsync(PatientFeatures[] features, SourcePatientReference[] references, long started, CancellationToken cancellationToken)
+    {
         var warnings = new List<string>();
         var pairs = CandidateBlocker.Pairs(features, _options.MaximumBlockSize, warnings);
         cancellationToken.ThrowIfCancellationRequested();
@@ -90,13 +113,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
         var model = ChooseModel(features, patterns, warnings, cancellationToken);
         // Term-frequency adjustments need a population to count in: only for runs large enough to estimate weights.
         var frequencies = _options.EstimateWeights && pairs.Length >= _options.MinimumPairsForEstimation ? TermFrequencies.Count(features) : null;
-        var run = new Run(this, model, frequencies, features, candidates.Select(SourcePatientReference.Of).ToArray(), pairs, patterns);
+        var run = new Run(this, model, frequencies, features, references, pairs, patterns);
 
         var reviewed = _review is null ? [] : await _review.GetDecisionsAsync(cancellationToken).ConfigureAwait(false);
-        var index = new Dictionary<string, int>(candidates.Length, StringComparer.Ordinal);
-        for (var i = 0; i < candidates.Length; i++)
+        var index = new Dictionary<string, int>(features.Length, StringComparer.Ordinal);
+        for (var i = 0; i < features.Length; i++)
         {
-            index[candidates[i].Key] = i;
+            index[features[i].Key] = i;
         }
 
         var manualSame = new List<long>();
@@ -111,11 +134,11 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
         manualSame.Sort();
         var (groups, links) = run.Cluster(manualSame, manualDifferent, warnings);
-        var persons = groups.Select(g => (IReadOnlyList<string>)g.Select(i => candidates[i].Key).ToArray()).ToArray();
+        var persons = groups.Select(g => (IReadOnlyList<string>)g.Select(i => features[i].Key).ToArray()).ToArray();
 
         if (_review is not null)
         {
-            var person = new int[candidates.Length];
+            var person = new int[features.Length];
             for (var g = 0; g < groups.Count; g++)
             {
                 foreach (var i in groups[g])
@@ -136,9 +159,9 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             IdentityLog.LinkWarning(_logger, w);
         }
 
-        long n = candidates.Length;
-        var statistics = new PatientLinkStatistics(candidates.Length, n * (n - 1) / 2, pairs.Length, model.Estimated, model.Estimated ? model.Prior : null);
-        IdentityLog.Linked(_logger, candidates.Length, persons.Length, pairs.Length, statistics.TotalPairs,
+        long n = features.Length;
+        var statistics = new PatientLinkStatistics(features.Length, n * (n - 1) / 2, pairs.Length, model.Estimated, model.Estimated ? model.Prior : null);
+        IdentityLog.Linked(_logger, features.Length, persons.Length, pairs.Length, statistics.TotalPairs,
             links.Count(l => l.Decision == LinkDecision.Match), links.Count(l => l.Decision == LinkDecision.Possible),
             (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new PatientLinkResult(persons, links) { Warnings = warnings, Statistics = statistics };
@@ -246,43 +269,42 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
 
     /// <summary>
     /// Comparison vectors of up to <see cref="RandomPairSample"/> pairs drawn with a fixed-seed generator (all pairs when there
-    /// are fewer), for estimating u. Deterministic: the same candidates give the same sample.
+    /// are fewer), for estimating u. Deterministic: the same candidates give the same sample. The pairs are drawn first, in
+    /// order, and compared afterwards (in parallel like the candidate pairs, each vector in its pair's slot), so the vectors
+    /// and their order do not depend on the number of cores.
     /// </summary>
-    private static ulong[] RandomPairPatterns(PatientFeatures[] features, CancellationToken cancellationToken)
+    private ulong[] RandomPairPatterns(PatientFeatures[] features, CancellationToken cancellationToken)
     {
         var n = features.Length;
         var total = (long)n * (n - 1) / 2;
-        var result = new List<ulong>((int)Math.Min(total, RandomPairSample));
+        // (a << 32) | b as drawn (a may exceed b: the comparator sees each pair the way round it was drawn).
+        var sample = new long[(int)Math.Min(total, RandomPairSample)];
+        var count = 0;
         if (total <= RandomPairSample)
         {
             for (var a = 0; a < n; a++)
             {
                 for (var b = a + 1; b < n; b++)
                 {
-                    result.Add(PatientComparator.Compare(features[a], features[b]));
+                    sample[count++] = ((long)a << 32) | (uint)b;
                 }
             }
-
-            return [.. result];
         }
-
-        var state = 0x9E3779B97F4A7C15UL;
-        while (result.Count < RandomPairSample)
+        else
         {
-            if ((result.Count & 0xFFF) == 0)
+            var state = 0x9E3779B97F4A7C15UL;
+            while (count < sample.Length)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            var a = (int)(SplitMix64(ref state) % (ulong)n);
-            var b = (int)(SplitMix64(ref state) % (ulong)n);
-            if (a != b)
-            {
-                result.Add(PatientComparator.Compare(features[a], features[b]));
+                var a = (int)(SplitMix64(ref state) % (ulong)n);
+                var b = (int)(SplitMix64(ref state) % (ulong)n);
+                if (a != b)
+                {
+                    sample[count++] = ((long)a << 32) | (uint)b;
+                }
             }
         }
 
-        return [.. result];
+        return ComparePairs(features, sample, cancellationToken);
     }
 
     private static ulong SplitMix64(ref ulong state)
@@ -307,6 +329,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
     private sealed class Run(ProbabilisticPatientMatcher owner, MatchModel model, TermFrequencies? frequencies, PatientFeatures[] features, SourcePatientReference[] references, long[] pairs, ulong[] patterns)
     {
         private readonly Dictionary<ulong, Safeguards> _safeguards = [];
+
+        // The links of a run outlive it (a population run returns them at its end), yet they repeat a few hundred distinct field
+        // evidences, evidence lists and explanations: one instance of each is kept, so a link costs a few references instead of a
+        // dozen objects and a string of its own, and what the links hold no longer grows by kilobytes per person.
+        private readonly Dictionary<FieldEvidence, (FieldEvidence Value, int Id)> _fieldEvidence = [];
+        private readonly Dictionary<string, IReadOnlyList<FieldEvidence>> _evidenceLists = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _explanations = new(StringComparer.Ordinal);
 
         public (List<List<int>> Groups, List<PatientLink> Links) Cluster(List<long> manualSame, HashSet<long> manualDifferent, List<string> warnings)
         {
@@ -520,7 +549,7 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             var evidence = model.Evidence(pattern);
             if (frequencies is null)
             {
-                return evidence;
+                return Shared(evidence);
             }
 
             var (a, b) = CandidateBlocker.Unpack(pair);
@@ -531,6 +560,36 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
             {
                 var adjustment = perField[(int)e.Field];
                 list.Add(adjustment == 0 ? e : e with { Level = e.Level + "+tf", Weight = Math.Round(model.Weight((int)e.Field, 0) + adjustment, 3) });
+            }
+
+            return Shared(list);
+        }
+
+        /// <summary>The run's one instance of an evidence list equal to this one (element by element).</summary>
+        private IReadOnlyList<FieldEvidence> Shared(IReadOnlyList<FieldEvidence> evidence)
+        {
+            Span<char> ids = stackalloc char[evidence.Count];
+            var shared = new FieldEvidence[evidence.Count];
+            for (var i = 0; i < evidence.Count; i++)
+            {
+                if (!_fieldEvidence.TryGetValue(evidence[i], out var known))
+                {
+                    if (_fieldEvidence.Count >= char.MaxValue)
+                    {
+                        return evidence; // more distinct values than a key can name: keep this list as it is
+                    }
+
+                    _fieldEvidence[evidence[i]] = known = (evidence[i], _fieldEvidence.Count);
+                }
+
+                shared[i] = known.Value;
+                ids[i] = (char)known.Id;
+            }
+
+            var key = new string(ids);
+            if (!_evidenceLists.TryGetValue(key, out var list))
+            {
+                _evidenceLists[key] = list = new List<FieldEvidence>(shared);
             }
 
             return list;
@@ -651,7 +710,13 @@ public sealed class ProbabilisticPatientMatcher : IPatientMatcher
                 sb.Append(CultureInfo.InvariantCulture, $" {e.Field}={e.Level}({e.Weight:+0.00;-0.00;0})");
             }
 
-            return sb.ToString();
+            var text = sb.ToString();
+            if (!_explanations.TryGetValue(text, out var shared))
+            {
+                _explanations[text] = shared = text;
+            }
+
+            return shared;
         }
     }
 }

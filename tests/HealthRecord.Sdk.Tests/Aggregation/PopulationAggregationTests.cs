@@ -1,11 +1,14 @@
+using FluentValidation;
 using HealthRecord.Sdk.Aggregation;
 using HealthRecord.Sdk.DependencyInjection;
 using HealthRecord.Sdk.Errors;
 using HealthRecord.Sdk.Export;
 using HealthRecord.Sdk.Fhir;
+using HealthRecord.Sdk.Identity;
 using HealthRecord.Sdk.Model;
 using HealthRecord.Sdk.Sources;
 using HealthRecord.Sdk.TestSupport;
+using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Task = System.Threading.Tasks.Task;
 
@@ -89,6 +92,46 @@ public class PopulationAggregationTests
         Assert.Contains(population.Issues, i => i.Location == "1.json#entry[1]" && i.Severity == IssueSeverity.Warning);
         Assert.Contains(population.Issues, i => i.Code == HealthRecordErrorCode.MalformedContent && i.SourceName == "b");
         Assert.Equal(ReadIssues(whole.Issues), ReadIssues(population.Issues));
+    }
+
+    [CorpusFact]
+    public async Task AggregatePopulationAsync_FeaturesLinkedWhileReading_SameAsLinkingPatientsAtAnyParallelism()
+    {
+        using var tmp = TestHost.TempFolder();
+        var files = Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).Take(3).ToList();
+        Directory.CreateDirectory(tmp.File("a"));
+        Directory.CreateDirectory(tmp.File("b"));
+        foreach (var f in files)
+        {
+            File.Copy(f, Path.Combine(tmp.File("a"), Path.GetFileName(f)));
+        }
+
+        // One Patient id twice in a source (the "#2" key), the first person in another EMR, and a Patient a host's validator rejects.
+        File.Copy(files[1], Path.Combine(tmp.File("a"), "resent.json"));
+        File.Copy(files[0], Path.Combine(tmp.File("b"), "again.json"));
+        await File.WriteAllTextAsync(Path.Combine(tmp.File("b"), "noid.json"), """
+            {"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"Nobody","given":["Ann"]}],"birthDate":"1970-01-01"}}]}
+            """);
+        var sources = new List<SourceRequest> { new("a", tmp.File("a")), new("b", tmp.File("b")) };
+
+        // The default matcher links features computed while reading; the same matcher behind a host's wrapper is given Patients.
+        var nobody = new InlineValidator<Resource>();
+        nobody.RuleFor(r => r).Must(r => r is not Patient p || p.Name.All(n => n.Family != "Nobody")).WithMessage("no Nobody");
+        var (features, featureEhrs) = await RunPopulationAsync(sources, parallelism: 1, validator: nobody);
+        var (featuresFour, featureEhrsFour) = await RunPopulationAsync(sources, parallelism: 4, validator: nobody);
+        var (patients, patientEhrs) = await RunPopulationAsync(sources, parallelism: 4, matcher: new OpaqueMatcher(new ProbabilisticPatientMatcher()), validator: nobody);
+
+        static IEnumerable<string> Links(PopulationResult r) => r.PatientLinks.Select(l => $"{l.Left}|{l.Right}|{l.Score}|{l.Decision}|{l.Explanation}|{l.LeftRecord}|{l.RightRecord}");
+        Assert.Equal(3, features.Persons);
+        Assert.Contains(features.Unattributed, u => u.SourceName == "b" && u.Reason.Contains("no Nobody", StringComparison.Ordinal));
+        Assert.Contains(features.PatientLinks, l => l.Right.EndsWith("#2", StringComparison.Ordinal) || l.Left.EndsWith("#2", StringComparison.Ordinal));
+        Assert.Equal(Links(patients), Links(features));
+        Assert.Equal(Links(features), Links(featuresFour));
+        Assert.Equal(patientEhrs.Select(Json), featureEhrs.Select(Json));
+        Assert.Equal(featureEhrs.Select(Json), featureEhrsFour.Select(Json));
+        Assert.Equal(patients.Unattributed, features.Unattributed);
+        Assert.Equal(patients.Issues.Select(i => i.ToString()), features.Issues.Select(i => i.ToString()));
+        Assert.Equal(features.Issues.Select(i => i.ToString()), featuresFour.Issues.Select(i => i.ToString()));
     }
 
     [Fact]
@@ -177,14 +220,28 @@ public class PopulationAggregationTests
         return await sp.GetRequiredService<IEhrAggregator>().AggregateAsync(new AggregationRequest { Sources = sources });
     }
 
-    private static async Task<(PopulationResult Result, List<EhrAggregate> Ehrs)> RunPopulationAsync(IReadOnlyList<SourceRequest> sources, int parallelism, bool validateElements = false)
+    private static async Task<(PopulationResult Result, List<EhrAggregate> Ehrs)> RunPopulationAsync(IReadOnlyList<SourceRequest> sources, int parallelism, bool validateElements = false,
+        IPatientMatcher? matcher = null, IValidator<Resource>? validator = null)
     {
-        using var sp = TestHost.Create(hr => hr.Configure(o =>
+        using var sp = TestHost.Create(hr =>
         {
-            o.SaveToStore = false;
-            o.ValidateFhirElements = validateElements;
-            o.MaxDegreeOfParallelism = parallelism;
-        }));
+            hr.Configure(o =>
+            {
+                o.SaveToStore = false;
+                o.ValidateFhirElements = validateElements;
+                o.MaxDegreeOfParallelism = parallelism;
+                o.MaxParallelSources = parallelism;
+            });
+            if (matcher is not null)
+            {
+                hr.UsePatientMatcher(matcher);
+            }
+
+            if (validator is not null)
+            {
+                hr.Services.AddSingleton(validator);
+            }
+        });
         var ehrs = new List<EhrAggregate>();
         var result = await sp.GetRequiredService<IPopulationAggregator>().AggregatePopulationAsync(new AggregationRequest { Sources = sources }, (ehr, _) =>
         {
@@ -193,6 +250,13 @@ public class PopulationAggregationTests
         });
         ehrs.Sort((a, b) => string.CompareOrdinal(a.PersonId, b.PersonId));
         return (result, ehrs);
+    }
+
+    // A host's matcher: the aggregator cannot see that it could link features, so it is given the Patients.
+    private sealed class OpaqueMatcher(IPatientMatcher inner) : IPatientMatcher
+    {
+        public ValueTask<PatientLinkResult> LinkAsync(IReadOnlyList<PatientCandidate> patients, CancellationToken cancellationToken = default) =>
+            inner.LinkAsync(patients, cancellationToken);
     }
 
     private sealed class InlineProgress(Action<AggregationProgress> report) : IProgress<AggregationProgress>

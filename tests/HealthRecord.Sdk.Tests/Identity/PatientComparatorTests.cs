@@ -152,6 +152,34 @@ public class PatientComparatorTests
         });
     }
 
+    [Fact]
+    public void OsaDistance_AnyTwoStrings_SameAsF23OptimalStringAlignment()
+    {
+        var osa = new F23.StringSimilarity.OptimalStringAlignment();
+        // A small alphabet makes repeats and adjacent transpositions common; up to 150 characters also covers the pooled rows.
+        var word = Gen.String[Gen.Char["abcd1"], 0, 12];
+        Gen.Select(word, word).Sample((x, y) => PatientComparator.OsaDistance(x, y) == osa.Distance(x, y));
+        var longWord = Gen.String[Gen.Char["ab"], 60, 150];
+        Gen.Select(longWord, longWord).Sample((x, y) => PatientComparator.OsaDistance(x, y) == osa.Distance(x, y), iter: 200);
+        Assert.Equal(1, PatientComparator.OsaDistance("19620322", "19620232"));
+        Assert.Equal(3, PatientComparator.OsaDistance("ca", "abc"));
+    }
+
+    [Fact]
+    public void OsaDistance_ShortValues_AllocatesNothing()
+    {
+        PatientComparator.OsaDistance("19620322", "19621203");
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var total = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            total += PatientComparator.OsaDistance("19620322", "19621203") + PatientComparator.OsaDistance("lovelock", "kovelocj");
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1000 * (4 + 2), total);
+    }
+
     private static PatientCandidate Make(string key, (string Given, string Family, string Birth, string Line, string Phone) v) =>
         PatientBuilder.Candidate(key, key, v.Given, v.Family, v.Birth.Length == 0 ? null : v.Birth, line: v.Line.Length == 0 ? null : v.Line, phone: v.Phone.Length == 0 ? null : v.Phone);
 
