@@ -15,26 +15,43 @@ public static class EhrBundleBuilder
     /// <returns>The bundle.</returns>
     public static Bundle Build(EhrAggregate aggregate)
     {
+        var bundle = Envelope(aggregate);
+        bundle.Entry.AddRange(Entries(aggregate));
+        return bundle;
+    }
+
+    /// <summary>The bundle without its entries (what the streaming exporters write around them).</summary>
+    internal static Bundle Envelope(EhrAggregate aggregate)
+    {
         ArgumentNullException.ThrowIfNull(aggregate);
-        var bundle = new Bundle
+        return new Bundle
         {
             Id = aggregate.PersonId,
             Type = Bundle.BundleType.Collection,
             Timestamp = aggregate.AsOf,
             Identifier = new Identifier(EhrIds.PersonSystem, aggregate.PersonId),
         };
-        bundle.Entry.Add(Entry(aggregate.Patient));
-        foreach (var record in aggregate.Records)
-        {
-            bundle.Entry.Add(Entry(record.Resource));
-        }
+    }
 
-        foreach (var provenance in aggregate.Provenance)
-        {
-            bundle.Entry.Add(Entry(provenance));
-        }
+    /// <summary>The entries in bundle order, made one at a time.</summary>
+    internal static IEnumerable<Bundle.EntryComponent> Entries(EhrAggregate aggregate)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        return Enumerate(aggregate);
 
-        return bundle;
+        static IEnumerable<Bundle.EntryComponent> Enumerate(EhrAggregate aggregate)
+        {
+            yield return Entry(aggregate.Patient);
+            foreach (var record in aggregate.Records)
+            {
+                yield return Entry(record.Resource);
+            }
+
+            foreach (var provenance in aggregate.Provenance)
+            {
+                yield return Entry(provenance);
+            }
+        }
     }
 
     /// <summary>Reads the resources of an EHR bundle written by <see cref="Build"/> (or any collection bundle).</summary>
