@@ -16,7 +16,11 @@ public static class EhrBundleBuilder
     public static Bundle Build(EhrAggregate aggregate)
     {
         var bundle = Envelope(aggregate);
-        bundle.Entry.AddRange(Entries(aggregate));
+        foreach (var resource in Resources(aggregate))
+        {
+            bundle.Entry.Add(Entry(resource));
+        }
+
         return bundle;
     }
 
@@ -33,23 +37,23 @@ public static class EhrBundleBuilder
         };
     }
 
-    /// <summary>The entries in bundle order, made one at a time.</summary>
-    internal static IEnumerable<Bundle.EntryComponent> Entries(EhrAggregate aggregate)
+    /// <summary>The resources in bundle order: the golden Patient, the records, their Provenance.</summary>
+    internal static IEnumerable<Resource> Resources(EhrAggregate aggregate)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         return Enumerate(aggregate);
 
-        static IEnumerable<Bundle.EntryComponent> Enumerate(EhrAggregate aggregate)
+        static IEnumerable<Resource> Enumerate(EhrAggregate aggregate)
         {
-            yield return Entry(aggregate.Patient);
+            yield return aggregate.Patient;
             foreach (var record in aggregate.Records)
             {
-                yield return Entry(record.Resource);
+                yield return record.Resource;
             }
 
             foreach (var provenance in aggregate.Provenance)
             {
-                yield return Entry(provenance);
+                yield return provenance;
             }
         }
     }
@@ -84,7 +88,11 @@ public static class EhrBundleBuilder
 
     private static Bundle.EntryComponent Entry(Resource resource) => new()
     {
-        FullUrl = EhrIds.FullUrl(resource.Id ?? throw new ArgumentException("EHR resources always have ids.", nameof(resource))),
+        FullUrl = FullUrl(resource),
         Resource = resource,
     };
+
+    /// <summary>The entry's <c>fullUrl</c>: <c>urn:uuid:{id}</c>.</summary>
+    internal static string FullUrl(Resource resource) =>
+        EhrIds.FullUrl(resource.Id ?? throw new ArgumentException("EHR resources always have ids.", nameof(resource)));
 }

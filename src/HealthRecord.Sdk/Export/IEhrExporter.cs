@@ -1,5 +1,7 @@
 using System.Text.Json;
 using HealthRecord.Sdk.Model;
+using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthRecord.Sdk.Export;
 
@@ -58,10 +60,16 @@ public sealed class FhirBundleExporter : IEhrExporter
             }
 
             json.WriteStartArray("entry");
-            foreach (var entry in EhrBundleBuilder.Entries(aggregate))
+            foreach (var resource in EhrBundleBuilder.Resources(aggregate))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Fhir.FhirJson.Serializer.Serialize(entry, json);
+
+                // An EHR entry is its fullUrl and its resource (EhrBundleBuilder), written as Firely writes a Bundle.entry.
+                json.WriteStartObject();
+                json.WriteString("fullUrl"u8, EhrBundleBuilder.FullUrl(resource));
+                json.WritePropertyName("resource"u8);
+                WriteResource(resource, json);
+                json.WriteEndObject();
                 await sink.CommitAsync(json, final: false, cancellationToken).ConfigureAwait(false);
             }
 
@@ -76,6 +84,15 @@ public sealed class FhirBundleExporter : IEhrExporter
             json.Flush();
             sink.Write((byte)'\n');
             await sink.CommitAsync(json, final: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One resource as FHIR JSON: the SDK's own Provenance by its writer, everything else by Firely.</summary>
+    internal static void WriteResource(Resource resource, Utf8JsonWriter json)
+    {
+        if (resource is not Provenance provenance || !ProvenanceJson.TryWrite(provenance, json))
+        {
+            Fhir.FhirJson.Serializer.Serialize(resource, json);
         }
     }
 }
@@ -96,10 +113,10 @@ public sealed class NdjsonExporter : IEhrExporter
         using (sink)
         using (json)
         {
-            foreach (var entry in EhrBundleBuilder.Entries(aggregate))
+            foreach (var resource in EhrBundleBuilder.Resources(aggregate))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                Fhir.FhirJson.Serializer.Serialize(entry.Resource!, json);
+                FhirBundleExporter.WriteResource(resource, json);
                 json.Flush();
                 sink.Write((byte)'\n');
 

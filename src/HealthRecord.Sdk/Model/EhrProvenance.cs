@@ -85,6 +85,8 @@ public sealed record EhrProvenance
                 },
             ],
         };
+        // Lets the exporters write it without Firely's generic walk (Export/ProvenanceJson), while it keeps this shape.
+        provenance.AddAnnotation(Export.ProvenanceJson.MadeBySdk.Instance);
         foreach (var conflict in Conflicts)
         {
             provenance.AddExtension(EhrProvenanceExtensions.ConflictUrl, new FhirString(conflict));
