@@ -30,7 +30,7 @@ internal static class EhrLineageWriter
             }
 
             var keys = memberNodes.Select(i => RecordKey.Of(nodes[i].Record)).ToList();
-            provenance.Add(EhrProvenance.Of(resource, keys, policyName, rule, asOf, conflictsByRecord.GetValueOrDefault(ehrRef) ?? []).ToResource());
+            provenance.Add(EhrProvenance.Of(resource, keys, policyName, rule, asOf, conflictsByRecord.GetValueOrDefault(ehrRef) ?? []).ToResource(resource.TypeName, resource.Id!));
             if (resource is Patient p && p.Id == person.PersonId)
             {
                 golden = p;

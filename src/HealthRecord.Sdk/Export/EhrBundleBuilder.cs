@@ -15,26 +15,47 @@ public static class EhrBundleBuilder
     /// <returns>The bundle.</returns>
     public static Bundle Build(EhrAggregate aggregate)
     {
+        var bundle = Envelope(aggregate);
+        foreach (var resource in Resources(aggregate))
+        {
+            bundle.Entry.Add(Entry(resource));
+        }
+
+        return bundle;
+    }
+
+    /// <summary>The bundle without its entries (what the streaming exporters write around them).</summary>
+    internal static Bundle Envelope(EhrAggregate aggregate)
+    {
         ArgumentNullException.ThrowIfNull(aggregate);
-        var bundle = new Bundle
+        return new Bundle
         {
             Id = aggregate.PersonId,
             Type = Bundle.BundleType.Collection,
             Timestamp = aggregate.AsOf,
             Identifier = new Identifier(EhrIds.PersonSystem, aggregate.PersonId),
         };
-        bundle.Entry.Add(Entry(aggregate.Patient));
-        foreach (var record in aggregate.Records)
-        {
-            bundle.Entry.Add(Entry(record.Resource));
-        }
+    }
 
-        foreach (var provenance in aggregate.Provenance)
-        {
-            bundle.Entry.Add(Entry(provenance));
-        }
+    /// <summary>The resources in bundle order: the golden Patient, the records, their Provenance.</summary>
+    internal static IEnumerable<Resource> Resources(EhrAggregate aggregate)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        return Enumerate(aggregate);
 
-        return bundle;
+        static IEnumerable<Resource> Enumerate(EhrAggregate aggregate)
+        {
+            yield return aggregate.Patient;
+            foreach (var record in aggregate.Records)
+            {
+                yield return record.Resource;
+            }
+
+            foreach (var provenance in aggregate.Provenance)
+            {
+                yield return provenance;
+            }
+        }
     }
 
     /// <summary>Reads the resources of an EHR bundle written by <see cref="Build"/> (or any collection bundle).</summary>
@@ -67,7 +88,11 @@ public static class EhrBundleBuilder
 
     private static Bundle.EntryComponent Entry(Resource resource) => new()
     {
-        FullUrl = EhrIds.FullUrl(resource.Id ?? throw new ArgumentException("EHR resources always have ids.", nameof(resource))),
+        FullUrl = FullUrl(resource),
         Resource = resource,
     };
+
+    /// <summary>The entry's <c>fullUrl</c>: <c>urn:uuid:{id}</c>.</summary>
+    internal static string FullUrl(Resource resource) =>
+        EhrIds.FullUrl(resource.Id ?? throw new ArgumentException("EHR resources always have ids.", nameof(resource)));
 }

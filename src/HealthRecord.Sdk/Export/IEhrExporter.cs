@@ -1,4 +1,7 @@
+using System.Text.Json;
 using HealthRecord.Sdk.Model;
+using Hl7.Fhir.Model;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthRecord.Sdk.Export;
 
@@ -17,7 +20,12 @@ public interface IEhrExporter
     Task ExportAsync(EhrAggregate aggregate, Stream output, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Writes the EHR as a FHIR R4 collection Bundle (indented JSON, LF line ends).</summary>
+/// <summary>Writes the EHR as a FHIR R4 collection Bundle (indented JSON, LF line ends, a final line feed).</summary>
+/// <remarks>
+/// The bytes are those of Firely's <c>SerializeToBytes(bundle, pretty: true)</c>, but written entry by entry through a
+/// small pooled buffer onto the stream, so memory does not grow with the size of the EHR; cancellation is checked
+/// between entries.
+/// </remarks>
 public sealed class FhirBundleExporter : IEhrExporter
 {
     /// <inheritdoc />
@@ -28,13 +36,69 @@ public sealed class FhirBundleExporter : IEhrExporter
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         ArgumentNullException.ThrowIfNull(output);
-        var bytes = Fhir.FhirJson.SerializeToUtf8(EhrBundleBuilder.Build(aggregate), pretty: true);
-        await output.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        await output.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The envelope (id, identifier, type, timestamp) is a few hundred bytes: Firely writes it, so its element order and
+        // value formats stay Firely's, and its properties are copied around the entries, which go one at a time.
+        using var envelope = JsonDocument.Parse(Fhir.FhirJson.SerializeToUtf8(EhrBundleBuilder.Envelope(aggregate)));
+        var (sink, json) = StreamingJsonSink.Open(output, indented: true);
+        using (sink)
+        using (json)
+        {
+            json.WriteStartObject();
+            JsonElement? signature = null;
+            foreach (var property in envelope.RootElement.EnumerateObject())
+            {
+                // FHIR orders Bundle.signature after Bundle.entry.
+                if (property.NameEquals("signature"))
+                {
+                    signature = property.Value;
+                    continue;
+                }
+
+                property.WriteTo(json);
+            }
+
+            json.WriteStartArray("entry");
+            foreach (var resource in EhrBundleBuilder.Resources(aggregate))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // An EHR entry is its fullUrl and its resource (EhrBundleBuilder), written as Firely writes a Bundle.entry.
+                json.WriteStartObject();
+                json.WriteString("fullUrl"u8, EhrBundleBuilder.FullUrl(resource));
+                json.WritePropertyName("resource"u8);
+                WriteResource(resource, json);
+                json.WriteEndObject();
+                await sink.CommitAsync(json, final: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            json.WriteEndArray();
+            if (signature is { } s)
+            {
+                json.WritePropertyName("signature");
+                s.WriteTo(json);
+            }
+
+            json.WriteEndObject();
+            json.Flush();
+            sink.Write((byte)'\n');
+            await sink.CommitAsync(json, final: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One resource as FHIR JSON: the SDK's own Provenance by its writer, everything else by Firely.</summary>
+    internal static void WriteResource(Resource resource, Utf8JsonWriter json)
+    {
+        if (resource is not Provenance provenance || !ProvenanceJson.TryWrite(provenance, json))
+        {
+            Fhir.FhirJson.Serializer.Serialize(resource, json);
+        }
     }
 }
 
 /// <summary>Writes the EHR as NDJSON: one resource a line, in bundle order, as Bulk Data consumers read it.</summary>
+/// <remarks>One JSON writer and one small pooled buffer serve all the lines; cancellation is checked between resources.</remarks>
 public sealed class NdjsonExporter : IEhrExporter
 {
     /// <inheritdoc />
@@ -45,11 +109,23 @@ public sealed class NdjsonExporter : IEhrExporter
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         ArgumentNullException.ThrowIfNull(output);
-        foreach (var entry in EhrBundleBuilder.Build(aggregate).Entry.Where(e => e.Resource is not null))
+        var (sink, json) = StreamingJsonSink.Open(output, indented: false);
+        using (sink)
+        using (json)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            await output.WriteAsync(Fhir.FhirJson.SerializeToUtf8(entry.Resource!), cancellationToken).ConfigureAwait(false);
-            await output.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            foreach (var resource in EhrBundleBuilder.Resources(aggregate))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                FhirBundleExporter.WriteResource(resource, json);
+                json.Flush();
+                sink.Write((byte)'\n');
+
+                // Each line is its own JSON document.
+                json.Reset();
+                await sink.CommitAsync(json, final: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            await sink.CommitAsync(json, final: true, cancellationToken).ConfigureAwait(false);
         }
     }
 }

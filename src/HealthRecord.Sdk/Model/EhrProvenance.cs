@@ -5,7 +5,7 @@ namespace HealthRecord.Sdk.Model;
 /// <summary>
 /// What the Provenance of an EHR record says: the record it targets, the source records it was built from,
 /// the merge policy, how it was built and the conflicts between sources. The SDK writes every EHR record's
-/// Provenance from this type (<see cref="ToResource"/>) and reads it back with <see cref="Read"/>, so an EHR
+/// Provenance from this type (<see cref="ToResource()"/>) and reads it back with <see cref="Read"/>, so an EHR
 /// bundle read on its own still explains its records.
 /// </summary>
 public sealed record EhrProvenance
@@ -63,7 +63,12 @@ public sealed record EhrProvenance
     public Provenance ToResource()
     {
         var slash = Target.IndexOf('/', StringComparison.Ordinal);
-        var (type, id) = (Target[..slash], Target[(slash + 1)..]);
+        return ToResource(Target[..slash], Target[(slash + 1)..]);
+    }
+
+    /// <summary>Writes the FHIR Provenance of <see cref="Target"/>, given as its type and id (the aggregator has both at hand).</summary>
+    internal Provenance ToResource(string type, string id)
+    {
         var provenance = new Provenance
         {
             Id = IdFor(type, id),
@@ -80,6 +85,8 @@ public sealed record EhrProvenance
                 },
             ],
         };
+        // Lets the exporters write it without Firely's generic walk (Export/ProvenanceJson), while it keeps this shape.
+        provenance.AddAnnotation(Export.ProvenanceJson.MadeBySdk.Instance);
         foreach (var conflict in Conflicts)
         {
             provenance.AddExtension(EhrProvenanceExtensions.ConflictUrl, new FhirString(conflict));

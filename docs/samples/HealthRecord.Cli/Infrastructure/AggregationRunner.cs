@@ -171,10 +171,12 @@ internal sealed class AggregationRunner(IAnsiConsole console)
                 await using var writer = new StreamWriter(lineagePath, append: false, new System.Text.UTF8Encoding(false));
                 await writer.WriteAsync(LineageCsv.Header + "\n");
                 await LineageCsv.AppendAsync(result.Unattributed, writer, cancellationToken);
+                // The parts are UTF-8 already: copy their bytes after what the writer holds, without decoding them to strings.
+                await writer.FlushAsync(cancellationToken);
                 foreach (var part in lineageParts!.EnumerateFiles("*.csv").OrderBy(f => f.Name, StringComparer.Ordinal))
                 {
-                    using var reader = part.OpenText();
-                    await writer.WriteAsync(await reader.ReadToEndAsync(cancellationToken));
+                    await using var input = part.OpenRead();
+                    await input.CopyToAsync(writer.BaseStream, cancellationToken);
                 }
             }
 

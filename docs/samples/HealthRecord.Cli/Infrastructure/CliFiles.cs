@@ -20,8 +20,15 @@ internal static class CliFiles
     public static System.Threading.Tasks.Task WriteResourceAsync(string path, Resource resource, CancellationToken cancellationToken) =>
         WriteAtomicallyAsync(path, async stream =>
         {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(FhirJson.Serialize(resource, pretty: true) + "\n");
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            // UTF-8 straight onto the file: no JSON string, no copy of it with the line feed, no byte[] of that.
+            var json = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions { Indented = true });
+            await using (json.ConfigureAwait(false))
+            {
+                FhirJson.Serializer.Serialize(resource, json);
+                await json.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await stream.WriteAsync("\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
     /// <summary>
@@ -37,7 +44,9 @@ internal static class CliFiles
         var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+            // Unbuffered: the writers hand over whole chunks (the exporters buffer 32-64 KB themselves), and FileStream's own
+            // buffer would only add a copy and a lock per write.
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             await using (stream.ConfigureAwait(false))
             {
                 await write(stream).ConfigureAwait(false);
