@@ -99,8 +99,21 @@ internal sealed class RecordGraph
                 continue;
             }
 
-            var failures = validators.SelectMany(v => v.Validate(resource).Errors).Select(e => e.ErrorMessage).Distinct(StringComparer.Ordinal).ToList();
-            if (failures.Count > 0)
+            // Distinct messages in the order found; nothing is allocated for a record that passes.
+            List<string>? failures = null;
+            foreach (var validator in validators)
+            {
+                foreach (var error in validator.Validate(resource).Errors)
+                {
+                    failures ??= [];
+                    if (!failures.Contains(error.ErrorMessage, StringComparer.Ordinal))
+                    {
+                        failures.Add(error.ErrorMessage);
+                    }
+                }
+            }
+
+            if (failures is not null)
             {
                 node.Rejection = new SourceRejection(HealthRecordErrorCode.MissingRequiredData, string.Join(" ", failures));
             }
