@@ -60,8 +60,8 @@ public sealed class SourceRecordValidator : AbstractValidator<Resource>, IValida
             .OverridePropertyName("vaccineCode");
     }
 
-    // A valid result of a full run, copied for records that pass the pre-check (so its rule sets are reported alike).
-    private ValidationResult? _passed;
+    // The rule sets a full run that passed reports, reported alike for records that pass the pre-check.
+    private string[]? _ruleSetsOfAPass;
 
     /// <summary>
     /// Validates a record. Almost every record passes: the rules' conditions are checked directly first, and only a
@@ -72,15 +72,15 @@ public sealed class SourceRecordValidator : AbstractValidator<Resource>, IValida
     /// <returns>The failures, if any.</returns>
     ValidationResult IValidator<Resource>.Validate(Resource instance)
     {
-        if (instance is not null && PassesAll(instance) && _passed is { } passed)
+        if (instance is not null && PassesAll(instance) && _ruleSetsOfAPass is { } ruleSets)
         {
-            return new ValidationResult([passed]);
+            return new ValidationResult { RuleSetsExecuted = [.. ruleSets] };
         }
 
         var result = Validate(instance!);
         if (result.IsValid && instance is not null && PassesAll(instance))
         {
-            _passed ??= result;
+            _ruleSetsOfAPass ??= [.. result.RuleSetsExecuted];
         }
 
         return result;
