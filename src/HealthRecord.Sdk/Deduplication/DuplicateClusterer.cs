@@ -56,10 +56,21 @@ internal static class DuplicateClusterer
         var blocks = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var keyOrder = new List<string>();
         var keysOf = new List<string>[n];
+        var unique = new HashSet<string>(StringComparer.Ordinal); // one set for all candidates, cleared for each
         for (var i = 0; i < n; i++)
         {
-            keysOf[i] = matcher.GetBlockingKeys(candidates[i]).Distinct(StringComparer.Ordinal).ToList();
-            foreach (var key in keysOf[i])
+            // The candidate's distinct keys, in the order the matcher gives them.
+            var keys = keysOf[i] = [];
+            foreach (var key in matcher.GetBlockingKeys(candidates[i]))
+            {
+                if (unique.Add(key))
+                {
+                    keys.Add(key);
+                }
+            }
+
+            unique.Clear();
+            foreach (var key in keys)
             {
                 if (!blocks.TryGetValue(key, out var members))
                 {
