@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace HealthRecord.Sdk.Deduplication;
 
 /// <summary>
@@ -53,8 +55,8 @@ internal static class DuplicateClusterer
             }
         }
 
-        var blocks = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var keyOrder = new List<string>();
+        // Most keys belong to one candidate only: a block keeps its first member inline and gets a list at its second.
+        var blocks = new Dictionary<string, (int First, List<int>? Shared)>(StringComparer.Ordinal);
         var keysOf = new List<string>[n];
         var unique = new HashSet<string>(StringComparer.Ordinal); // one set for all candidates, cleared for each
         for (var i = 0; i < n; i++)
@@ -72,14 +74,25 @@ internal static class DuplicateClusterer
             unique.Clear();
             foreach (var key in keys)
             {
-                if (!blocks.TryGetValue(key, out var members))
+                ref var block = ref CollectionsMarshal.GetValueRefOrAddDefault(blocks, key, out var exists);
+                if (!exists)
                 {
-                    members = [];
-                    blocks[key] = members;
-                    keyOrder.Add(key);
+                    block = (i, null);
                 }
+                else
+                {
+                    (block.Shared ??= [block.First]).Add(i);
+                }
+            }
+        }
 
-                members.Add(i);
+        // Only the keys two or more candidates share are blocks; they are visited in ordinal key order.
+        var keyOrder = new List<string>();
+        foreach (var (key, block) in blocks)
+        {
+            if (block.Shared is not null)
+            {
+                keyOrder.Add(key);
             }
         }
 
@@ -88,7 +101,7 @@ internal static class DuplicateClusterer
         var found = new List<(int Left, int Right, RecordMatch Match, int Order)>();
         foreach (var key in keyOrder)
         {
-            var members = blocks[key];
+            var members = blocks[key].Shared!;
             if (members.Count < 2)
             {
                 continue;
@@ -108,7 +121,7 @@ internal static class DuplicateClusterer
 
         foreach (var key in keyOrder)
         {
-            var members = blocks[key];
+            var members = blocks[key].Shared!;
             if (members.Count < 2 || (key.StartsWith("id|", StringComparison.Ordinal) && candidates[members[0]].AmbiguousIdentifiers?.Contains(key[3..]) == true))
             {
                 continue;
