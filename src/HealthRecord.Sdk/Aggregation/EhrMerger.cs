@@ -64,8 +64,10 @@ internal sealed class EhrMerger(RecordMatcherSelection matchers, MergeOptions me
             var clusters = policy.CombinesDuplicates
                 ? DuplicateClusterer.Cluster(candidates, matchers.For(type), options.MaxBlockSize, (size, cut) => Log.BlockTooLarge(logger, type, size, cut), overrides.KeepApart, overrides.KeepTogether)
                 : new ClusterResult(list.Select((_, i) => (IReadOnlyList<int>)[i]).ToList(), []);
-            foreach (var cluster in clusters.Clusters)
+            var matchesOf = MatchesByCluster(clusters, list.Count);
+            for (var c = 0; c < clusters.Clusters.Count; c++)
             {
+                var cluster = clusters.Clusters[c];
                 var clusterNodes = cluster.Select(i => list[i].Index).ToArray();
                 var first = nodes[clusterNodes[0]];
                 // The first member (canonical order) names the record, so its id survives content updates at the source.
@@ -85,7 +87,7 @@ internal sealed class EhrMerger(RecordMatcherSelection matchers, MergeOptions me
                 else
                 {
                     result = Combine(type, clusterNodes, nodes, ranks, policy);
-                    var evidence = clusters.Matches.Where(m => cluster.Contains(m.Left)).Select(m => $"{m.Match.Rule} ({m.Match.Evidence})").Distinct(StringComparer.Ordinal);
+                    var evidence = (matchesOf[c] ?? []).Select(m => $"{m.Match.Rule} ({m.Match.Evidence})").Distinct(StringComparer.Ordinal);
                     rule = $"{string.Join("; ", evidence)}; {result.Explanation}";
                     AddConflicts(conflicts, $"{type}/{id}", result, policy);
                 }
@@ -106,6 +108,28 @@ internal sealed class EhrMerger(RecordMatcherSelection matchers, MergeOptions me
         return EhrLineageWriter.Write(person, members, built, conflicts, issues, asOf, keepSourceRecords, nodes);
     }
 
+
+    // The matched pairs of each cluster, in the order the clusterer reported them: one pass over the pairs instead of
+    // a search of every cluster for each pair (a long history has thousands of clusters and pairs).
+    private static List<MatchedPair>?[] MatchesByCluster(ClusterResult clusters, int candidates)
+    {
+        var clusterOf = new int[candidates];
+        for (var c = 0; c < clusters.Clusters.Count; c++)
+        {
+            foreach (var i in clusters.Clusters[c])
+            {
+                clusterOf[i] = c;
+            }
+        }
+
+        var matchesOf = new List<MatchedPair>?[clusters.Clusters.Count];
+        foreach (var m in clusters.Matches)
+        {
+            (matchesOf[clusterOf[m.Left]] ??= []).Add(m);
+        }
+
+        return matchesOf;
+    }
 
     // Which export of its source a record came from, for the same-act rule of deduplication. NDJSON files (Bulk Data
     // outputs, an $export folder) are parts of one export, split by type and size: however the server split them, they

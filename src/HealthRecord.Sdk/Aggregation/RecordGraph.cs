@@ -69,25 +69,90 @@ internal sealed class RecordGraph
     private static List<RecordNode> CanonicalNodes(IReadOnlyList<SourceRecord> records)
     {
         // Canonical order: every later loop runs in it, so results never depend on read order.
-        var sorted = records
-            .Select(r => (Record: r, Key: string.Join('\u001f', r.SourceName, r.ResourceType, r.ResourceId, r.Location)))
-            .OrderBy(x => x.Key, StringComparer.Ordinal)
-            .ToList();
+        var sorted = records.OrderBy(r => r, CanonicalOrder.Instance).ToList();
         var nodes = new List<RecordNode>(sorted.Count);
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (record, key) in sorted)
+        foreach (var record in sorted)
         {
             // A source may hold one Type/id twice (the same file twice, a re-sent message): later copies get
             // an occurrence suffix, in canonical order, so every node key stays unique and deterministic.
             var plain = RecordKey.Of(record).ToString();
             var occurrence = seen[plain] = seen.GetValueOrDefault(plain) + 1;
-            nodes.Add(new RecordNode(nodes.Count, record, key, occurrence == 1 ? plain : $"{plain}#{occurrence}")
+            nodes.Add(new RecordNode(nodes.Count, record, occurrence == 1 ? plain : $"{plain}#{occurrence}")
             {
                 Rejection = record.Rejection ?? (record.Resource is null ? new SourceRejection(HealthRecordErrorCode.InvalidResource, "The reader produced no resource.") : null),
             });
         }
 
         return nodes;
+    }
+
+    /// <summary>
+    /// The canonical order: the ordinal order of <c>source␟type␟id␟location</c> (fields joined by U+001F), compared
+    /// field by field instead of building that text for every record. Where one field is a prefix of the other, the
+    /// joined texts differ at the separator, which is what <see cref="CompareField"/> compares.
+    /// </summary>
+    internal sealed class CanonicalOrder : IComparer<SourceRecord>
+    {
+        private const char Separator = '\u001f';
+
+        public static CanonicalOrder Instance { get; } = new();
+
+        public int Compare(SourceRecord? x, SourceRecord? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return 0;
+            }
+
+            if (x is null || y is null)
+            {
+                return x is null ? -1 : 1;
+            }
+
+            var c = CompareField(x.SourceName, y.SourceName);
+            if (c == 0)
+            {
+                c = CompareField(x.ResourceType, y.ResourceType);
+            }
+
+            if (c == 0)
+            {
+                c = CompareField(x.ResourceId, y.ResourceId);
+            }
+
+            if (c == int.MaxValue)
+            {
+                return Joined(x, y);
+            }
+
+            return c != 0 ? c : string.CompareOrdinal(x.Location ?? "", y.Location ?? "");
+        }
+
+        // Negative, zero or positive as the joined texts compare at this field; int.MaxValue when the longer field
+        // holds the separator itself right after the shorter one (then only the joined texts can tell).
+        private static int CompareField(string? a, string? b)
+        {
+            a ??= "";
+            b ??= "";
+            var n = Math.Min(a.Length, b.Length);
+            var c = a.AsSpan(0, n).SequenceCompareTo(b.AsSpan(0, n));
+            if (c != 0 || a.Length == b.Length)
+            {
+                return c;
+            }
+
+            var next = a.Length > n ? a[n] : b[n];
+            if (next == Separator)
+            {
+                return int.MaxValue;
+            }
+
+            return a.Length > n ? next.CompareTo(Separator) : Separator.CompareTo(next);
+        }
+
+        private static int Joined(SourceRecord x, SourceRecord y) =>
+            string.CompareOrdinal(string.Join(Separator, x.SourceName, x.ResourceType, x.ResourceId, x.Location), string.Join(Separator, y.SourceName, y.ResourceType, y.ResourceId, y.Location));
     }
 
     private void Validate(IReadOnlyList<IValidator<Resource>> validators)
@@ -99,8 +164,21 @@ internal sealed class RecordGraph
                 continue;
             }
 
-            var failures = validators.SelectMany(v => v.Validate(resource).Errors).Select(e => e.ErrorMessage).Distinct(StringComparer.Ordinal).ToList();
-            if (failures.Count > 0)
+            // Distinct messages in the order found; nothing is allocated for a record that passes.
+            List<string>? failures = null;
+            foreach (var validator in validators)
+            {
+                foreach (var error in validator.Validate(resource).Errors)
+                {
+                    failures ??= [];
+                    if (!failures.Contains(error.ErrorMessage, StringComparer.Ordinal))
+                    {
+                        failures.Add(error.ErrorMessage);
+                    }
+                }
+            }
+
+            if (failures is not null)
             {
                 node.Rejection = new SourceRejection(HealthRecordErrorCode.MissingRequiredData, string.Join(" ", failures));
             }

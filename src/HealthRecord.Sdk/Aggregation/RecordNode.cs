@@ -3,13 +3,11 @@ using Hl7.Fhir.Model;
 namespace HealthRecord.Sdk.Aggregation;
 
 /// <summary>A record in the aggregation, at its canonical index.</summary>
-internal sealed class RecordNode(int index, Sources.SourceRecord record, string sortKey, string key)
+internal sealed class RecordNode(int index, Sources.SourceRecord record, string key)
 {
     public int Index { get; } = index;
 
     public Sources.SourceRecord Record { get; } = record;
-
-    public string SortKey { get; } = sortKey;
 
     private Resource? _working;
 

@@ -118,6 +118,8 @@ public sealed class ClinicalRecordMatcher : IRecordMatcher, IClusterConstraint
                 lastDay = firstDay.AddDays(40);
             }
 
+            keys.EnsureCapacity(keys.Count + (concepts.Count * ((int)(lastDay - firstDay).TotalDays + 1)));
+
             for (var day = firstDay; day <= lastDay; day = day == DateTime.MaxValue.Date ? DateTime.MaxValue : day.AddDays(1))
             {
                 // yyyyMMdd, written as a number (cheaper than date formatting).

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace HealthRecord.Sdk.Deduplication;
 
 /// <summary>
@@ -53,22 +55,44 @@ internal static class DuplicateClusterer
             }
         }
 
-        var blocks = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        var keyOrder = new List<string>();
+        // Most keys belong to one candidate only: a block keeps its first member inline and gets a list at its second.
+        var blocks = new Dictionary<string, (int First, List<int>? Shared)>(StringComparer.Ordinal);
         var keysOf = new List<string>[n];
+        var unique = new HashSet<string>(StringComparer.Ordinal); // one set for all candidates, cleared for each
         for (var i = 0; i < n; i++)
         {
-            keysOf[i] = matcher.GetBlockingKeys(candidates[i]).Distinct(StringComparer.Ordinal).ToList();
-            foreach (var key in keysOf[i])
+            // The candidate's distinct keys, in the order the matcher gives them.
+            var keys = keysOf[i] = [];
+            foreach (var key in matcher.GetBlockingKeys(candidates[i]))
             {
-                if (!blocks.TryGetValue(key, out var members))
+                if (unique.Add(key))
                 {
-                    members = [];
-                    blocks[key] = members;
-                    keyOrder.Add(key);
+                    keys.Add(key);
                 }
+            }
 
-                members.Add(i);
+            unique.Clear();
+            foreach (var key in keys)
+            {
+                ref var block = ref CollectionsMarshal.GetValueRefOrAddDefault(blocks, key, out var exists);
+                if (!exists)
+                {
+                    block = (i, null);
+                }
+                else
+                {
+                    (block.Shared ??= [block.First]).Add(i);
+                }
+            }
+        }
+
+        // Only the keys two or more candidates share are blocks; they are visited in ordinal key order.
+        var keyOrder = new List<string>();
+        foreach (var (key, block) in blocks)
+        {
+            if (block.Shared is not null)
+            {
+                keyOrder.Add(key);
             }
         }
 
@@ -77,7 +101,7 @@ internal static class DuplicateClusterer
         var found = new List<(int Left, int Right, RecordMatch Match, int Order)>();
         foreach (var key in keyOrder)
         {
-            var members = blocks[key];
+            var members = blocks[key].Shared!;
             if (members.Count < 2)
             {
                 continue;
@@ -97,7 +121,7 @@ internal static class DuplicateClusterer
 
         foreach (var key in keyOrder)
         {
-            var members = blocks[key];
+            var members = blocks[key].Shared!;
             if (members.Count < 2 || (key.StartsWith("id|", StringComparison.Ordinal) && candidates[members[0]].AmbiguousIdentifiers?.Contains(key[3..]) == true))
             {
                 continue;

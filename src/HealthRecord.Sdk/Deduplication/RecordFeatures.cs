@@ -64,9 +64,9 @@ internal sealed record RecordFeatures
             MedicationStatement m => Concept(r, MedicationConcept(m.Medication, candidate), ids, TimeOf(m.Effective) ?? TimeOfString(m.DateAsserted)) with { Dose = DoseOf(m.Dosage) },
             Medication m => Concept(r, m.Code, ids, null),
             Immunization i => Concept(r, i.VaccineCode, ids, TimeOf(i.Occurrence), WrittenOf(i.Occurrence)),
-            Observation o => Concept(r, o.Code, ids, TimeOf(o.Effective) ?? TimeOfInstant(o.Issued), WrittenOf(o.Effective)) with
+            Observation o => Concept(r, o.Code, ids, TimeOf(o.Effective) ?? TimeOfInstant(InstantOf(o.IssuedElement)), WrittenOf(o.Effective)) with
             {
-                Issued = o.Issued?.ToUniversalTime(),
+                Issued = InstantOf(o.IssuedElement)?.ToUniversalTime(),
                 Value = ValueFeature.Of(o.Value) is { } v ? v with { MolarMass = AnalyteMolarMasses.Of(CodeSystems.KeysOf(o.Code)) } : null,
                 Components = o.Component.Select(c => (CodeSystems.KeysOf(c.Code).FirstOrDefault() ?? ClinicalText.Normalize(c.Code?.Text) ?? "", ValueFeature.Of(c.Value)))
                     .Where(x => x.Item1.Length > 0 && x.Item2 is not null)
@@ -74,7 +74,7 @@ internal sealed record RecordFeatures
                     .OrderBy(x => x.Item1, StringComparer.Ordinal)
                     .ToList(),
             },
-            DiagnosticReport d => Concept(r, d.Code, ids, TimeOf(d.Effective) ?? TimeOfInstant(d.Issued)) with { Issued = d.Issued?.ToUniversalTime() },
+            DiagnosticReport d => Concept(r, d.Code, ids, TimeOf(d.Effective) ?? TimeOfInstant(InstantOf(d.IssuedElement))) with { Issued = InstantOf(d.IssuedElement)?.ToUniversalTime() },
             Procedure p => Concept(r, p.Code, ids, TimeOf(p.Performed), WrittenOf(p.Performed)),
             Encounter e => EncounterFeatures(e, ids) with
             {
@@ -82,7 +82,7 @@ internal sealed record RecordFeatures
                 Participants = e.Participant.Select(p => p.Individual).OfType<ResourceReference>().Select(p => ReferencedFeatures(p, candidate)).OfType<RecordFeatures>()
                     .Where(p => p.Name is not null || p.Identifiers.Count > 0).ToList(),
             },
-            DocumentReference d => Concept(r, d.Type, ids, TimeOfInstant(d.Date) ?? TimeOf(d.Context?.Period)),
+            DocumentReference d => Concept(r, d.Type, ids, TimeOfInstant(InstantOf(d.DateElement)) ?? TimeOf(d.Context?.Period)),
             Practitioner p => new RecordFeatures { Type = r.TypeName, Identifiers = ids, Name = PersonName(p.Name), PostalCode = Postal(p.Address) },
             Organization o => new RecordFeatures { Type = r.TypeName, Identifiers = ids, Name = ClinicalText.Normalize(o.Name), PostalCode = Postal(o.Address) },
             Location l => new RecordFeatures { Type = r.TypeName, Identifiers = ids, Name = ClinicalText.Normalize(l.Name), PostalCode = Postal(l.Address is null ? [] : [l.Address]) },
@@ -215,10 +215,13 @@ internal sealed record RecordFeatures
     {
         FhirDateTime dt => TimeOfString(dt.Value),
         Date d => TimeOfString(d.Value),
-        Instant i => TimeOfInstant(i.Value),
+        Instant i => TimeOfInstant(InstantOf(i)),
         Period p => TimeOfString(p.Start) ?? TimeOfString(p.End),
         _ => null,
     };
+
+    // Instant.Value runs a regular expression over the text on every read (observations are read by the thousand).
+    private static DateTimeOffset? InstantOf(Instant? instant) => Fhir.FhirDateText.InstantValue(instant);
 
     private static (DateTimeOffset, DateTimeOffset)? TimeOfInstant(DateTimeOffset? instant) =>
         instant is { } t ? (t.ToUniversalTime(), t.ToUniversalTime()) : null;

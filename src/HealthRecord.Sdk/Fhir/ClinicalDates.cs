@@ -46,7 +46,7 @@ public static class ClinicalDates
     /// <summary>The last time the source changed the record (<c>meta.lastUpdated</c>), if given.</summary>
     /// <param name="resource">The resource.</param>
     /// <returns>The instant, or <see langword="null"/>.</returns>
-    public static DateTimeOffset? LastUpdated(Resource resource) => resource?.Meta?.LastUpdated;
+    public static DateTimeOffset? LastUpdated(Resource resource) => FhirDateText.InstantValue(resource?.Meta?.LastUpdatedElement);
 
     /// <summary>Reads a FHIR date/dateTime/instant/period value as an instant.</summary>
     /// <param name="element">The element (FhirDateTime, Date, Instant, Period, FhirString).</param>
@@ -55,12 +55,12 @@ public static class ClinicalDates
     {
         FhirDateTime dt => FromString(dt.Value),
         Date d => FromString(d.Value),
-        Instant i => i.Value,
+        Instant i => FhirDateText.InstantValue(i),
         Period p => FromString(p.Start) ?? FromString(p.End),
         _ => null,
     };
 
-    private static DateTimeOffset? FromInstant(Instant? instant) => instant?.Value;
+    private static DateTimeOffset? FromInstant(Instant? instant) => FhirDateText.InstantValue(instant);
 
     private static DateTimeOffset? FromString(string? value)
     {

@@ -24,7 +24,7 @@ internal static class FhirDateText
             return false;
         }
 
-        if (TryParseCommon(value, out start))
+        if (TryParseCommon(value, out start, out _))
         {
             return true;
         }
@@ -39,9 +39,27 @@ internal static class FhirDateText
         return false;
     }
 
-    private static bool TryParseCommon(string s, out DateTimeOffset start)
+    /// <summary>
+    /// The value of an <c>instant</c> as <see cref="Instant.Value"/> gives it (with the offset it was written with).
+    /// Firely parses the text with a regular expression on every read; the common shape
+    /// (<c>YYYY-MM-DDThh:mm:ss[.f…](Z|±hh:mm)</c>) is read here instead, anything else still goes to Firely.
+    /// </summary>
+    /// <param name="instant">The element.</param>
+    /// <returns>The instant, or <see langword="null"/> when the element or its value is absent.</returns>
+    public static DateTimeOffset? InstantValue(Instant? instant)
+    {
+        if (instant?.JsonValue is string s && s.Length >= 20 && TryParseCommon(s, out var utc, out var offset) && offset.Duration() <= TimeSpan.FromHours(14))
+        {
+            return utc.ToOffset(offset);
+        }
+
+        return instant?.Value;
+    }
+
+    private static bool TryParseCommon(string s, out DateTimeOffset start, out TimeSpan offset)
     {
         start = default;
+        offset = TimeSpan.Zero;
         if (!Digits(s, 0, 4, out var year) || year < 1)
         {
             return false;
@@ -49,7 +67,6 @@ internal static class FhirDateText
 
         int month = 1, day = 1, hour = 0, minute = 0, second = 0;
         long fractionTicks = 0;
-        var offset = TimeSpan.Zero;
         switch (s.Length)
         {
             case 4:

@@ -1,4 +1,5 @@
 using FluentValidation;
+using FluentValidation.Results;
 using HealthRecord.Sdk.Fhir;
 using Hl7.Fhir.Model;
 
@@ -12,7 +13,7 @@ namespace HealthRecord.Sdk.Validation;
 /// messages as its reason. Hosts add their own rules by registering more <see cref="IValidator{T}"/> of
 /// <see cref="Resource"/>.
 /// </summary>
-public sealed class SourceRecordValidator : AbstractValidator<Resource>
+public sealed class SourceRecordValidator : AbstractValidator<Resource>, IValidator<Resource>
 {
     private const string NullFlavorSystem = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor";
     private const string DataAbsentReasonSystem = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
@@ -58,6 +59,40 @@ public sealed class SourceRecordValidator : AbstractValidator<Resource>
             .WithMessage("Immunization.status is not-done and vaccineCode names no vaccine (no code, or only a placeholder such as CVX 998 'no vaccine administered'): the record states nothing.")
             .OverridePropertyName("vaccineCode");
     }
+
+    // The rule sets a full run that passed reports, reported alike for records that pass the pre-check.
+    private string[]? _ruleSetsOfAPass;
+
+    /// <summary>
+    /// Validates a record. Almost every record passes: the rules' conditions are checked directly first, and only a
+    /// record that fails one of them runs the rules themselves (for their messages). The result is the same; the
+    /// per-record context, rule and message machinery is skipped for the records that pass.
+    /// </summary>
+    /// <param name="instance">The record.</param>
+    /// <returns>The failures, if any.</returns>
+    ValidationResult IValidator<Resource>.Validate(Resource instance)
+    {
+        if (instance is not null && PassesAll(instance) && _ruleSetsOfAPass is { } ruleSets)
+        {
+            return new ValidationResult { RuleSetsExecuted = [.. ruleSets] };
+        }
+
+        var result = Validate(instance!);
+        if (result.IsValid && instance is not null && PassesAll(instance))
+        {
+            _ruleSetsOfAPass ??= [.. result.RuleSetsExecuted];
+        }
+
+        return result;
+    }
+
+    // Every rule of the constructor, checked without FluentValidation (at least as strict as the rules).
+    private static bool PassesAll(Resource r) =>
+        !string.IsNullOrWhiteSpace(r.Id)
+        && (!PatientCompartment.IsPatientRecord(r.TypeName) || HasSubject(r))
+        && (!CodeElements.ContainsKey(r.TypeName) || HasCode(r))
+        && r is not OperationOutcome
+        && (r is not Immunization { Status: Immunization.ImmunizationStatusCodes.NotDone } i || NamesAVaccine(i.VaccineCode));
 
     // A code that says what the record is about: not empty, not a null flavor (a bare "UNK", or any code of the
     // NullFlavor and data-absent-reason systems). A code system's own short codes ("NA" for sodium) are kept.

@@ -54,6 +54,41 @@ public sealed class FhirDateTextTests
     [InlineData("2019-03-04T10:11:12")] // a time needs an offset in FHIR R4
     public void RejectsWhatIsNotADate(string value) => Assert.False(FhirDateText.TryParse(value, out _));
 
+    [Fact]
+    public void InstantValue_AgreesWithFirely_OnGeneratedValues() =>
+        Dates.Sample(value => Assert.Equal(Outcome(() => new Instant { JsonValue = value }.Value), Outcome(() => FhirDateText.InstantValue(new Instant { JsonValue = value }))), iter: 20_000);
+
+    [Theory]
+    [InlineData("2019-03-04T10:11:12-05:00")]
+    [InlineData("2019-03-04T10:11:12.123+14:00")]
+    [InlineData("2019-03-04T10:11:12Z")]
+    public void InstantValue_KeepsTheWrittenOffset(string value)
+    {
+        var instant = new Instant { JsonValue = value };
+        Assert.Equal(instant.Value, FhirDateText.InstantValue(instant));
+        Assert.Equal(instant.Value!.Value.Offset, FhirDateText.InstantValue(instant)!.Value.Offset);
+    }
+
+    [Fact]
+    public void InstantValue_OfNothing_IsNull()
+    {
+        Assert.Null(FhirDateText.InstantValue(null));
+        Assert.Null(FhirDateText.InstantValue(new Instant()));
+    }
+
+    // The value with its offset, or the exception's type: the fast path must fail where Firely fails.
+    private static string Outcome(Func<DateTimeOffset?> read)
+    {
+        try
+        {
+            return read() is { } v ? v.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "null";
+        }
+        catch (Exception ex)
+        {
+            return ex.GetType().Name;
+        }
+    }
+
     private static DateTimeOffset? Fast(string value) => FhirDateText.TryParse(value, out var start) ? start : null;
 
     private static DateTimeOffset? Firely(string value) =>

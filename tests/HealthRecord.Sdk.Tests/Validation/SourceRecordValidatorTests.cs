@@ -1,3 +1,5 @@
+using CsCheck;
+using FluentValidation;
 using HealthRecord.Sdk.Terminology;
 using HealthRecord.Sdk.Validation;
 using Hl7.Fhir.Model;
@@ -48,6 +50,45 @@ public class SourceRecordValidatorTests
         var c = new Condition { Id = "c", Subject = new ResourceReference("Patient/p"), Code = new CodeableConcept(null, "UNK") };
         Assert.False(_validator.Validate(c).IsValid);
     }
+
+    private static readonly string?[] Ids = [null, "", " ", "r1"];
+    private static readonly string?[] Subjects = [null, "", "Patient/p"];
+    private static readonly (string? System, string? Code, string? Text)[] Codes =
+        [(null, null, null), (null, "UNK", null), (CodeSystems.Cvx, "998", null), (CodeSystems.Cvx, "140", null), (null, null, " "), (null, null, "flu")];
+
+    private static readonly Gen<Resource> Records =
+        from type in Gen.Int[0, 5]
+        from id in Gen.Int[0, Ids.Length - 1]
+        from subject in Gen.Int[0, Subjects.Length]
+        from code in Gen.Int[0, Codes.Length]
+        from notDone in Gen.Bool
+        select Record(type, Ids[id], subject < Subjects.Length ? Subjects[subject] : null, subject < Subjects.Length, code < Codes.Length ? Codes[code] : null, notDone);
+
+    private static Resource Record(int type, string? id, string? reference, bool hasSubject, (string? System, string? Code, string? Text)? concept, bool notDone)
+    {
+        var subject = hasSubject ? new ResourceReference(reference) : null;
+        var code = concept is { } c ? new CodeableConcept { Text = c.Text, Coding = c.Code is null ? [] : [new Coding(c.System, c.Code)] } : null;
+        return type switch
+        {
+            0 => new Condition { Id = id, Subject = subject!, Code = code! },
+            1 => new Observation { Id = id, Status = ObservationStatus.Final, Subject = subject!, Code = code! },
+            2 => new Immunization { Id = id, Patient = subject!, VaccineCode = code!, Status = notDone ? Immunization.ImmunizationStatusCodes.NotDone : Immunization.ImmunizationStatusCodes.Completed },
+            3 => new Patient { Id = id },
+            4 => new OperationOutcome { Id = id },
+            _ => new Organization { Id = id, Name = "Clinic" },
+        };
+    }
+
+    [Fact]
+    public void Validate_ThroughTheInterface_GivesWhatTheRulesGive() =>
+        Records.Sample(record =>
+        {
+            var rules = _validator.Validate(record);
+            var fast = ((IValidator<Resource>)_validator).Validate(record);
+            Assert.Equal(rules.IsValid, fast.IsValid);
+            Assert.Equal(rules.Errors.Select(e => e.ErrorMessage), fast.Errors.Select(e => e.ErrorMessage));
+            Assert.Equal(rules.RuleSetsExecuted, fast.RuleSetsExecuted);
+        }, iter: 2_000);
 
     [Fact]
     public void Validate_ShortCodeOfARealSystem_IsKept()
