@@ -45,6 +45,14 @@ public static class Corpus
     public static string PathOf(string relative) =>
         Path.Combine(Root ?? throw new InvalidOperationException(MissingUnderCi), relative);
 
+    /// <summary>The corpus's Synthea patient bundles (full paths, in ordinal order); empty when the corpus is not available.</summary>
+    public static IReadOnlyList<string> SyntheaBundles() => IsAvailable
+        ? Directory.EnumerateFiles(PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).ToList()
+        : [];
+
+    /// <summary>The file names of <see cref="SyntheaBundles"/>, as theory data.</summary>
+    public static TheoryData<string> SyntheaBundleNames() => new(SyntheaBundles().Select(Path.GetFileName).OfType<string>());
+
     /// <summary>The repository root (the folder holding HealthRecord.Sdk.sln).</summary>
     public static string RepositoryRoot { get; } = FindUp(AppContext.BaseDirectory, "HealthRecord.Sdk.sln")
         ?? throw new InvalidOperationException("HealthRecord.Sdk.sln not found above the test binaries.");

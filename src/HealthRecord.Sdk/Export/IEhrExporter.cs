@@ -46,16 +46,10 @@ public sealed class FhirBundleExporter : IEhrExporter
         using (json)
         {
             json.WriteStartObject();
-            JsonElement? signature = null;
+
+            // The envelope holds only elements that come before Bundle.entry (EhrBundleBuilder.Envelope).
             foreach (var property in envelope.RootElement.EnumerateObject())
             {
-                // FHIR orders Bundle.signature after Bundle.entry.
-                if (property.NameEquals("signature"))
-                {
-                    signature = property.Value;
-                    continue;
-                }
-
                 property.WriteTo(json);
             }
 
@@ -74,12 +68,6 @@ public sealed class FhirBundleExporter : IEhrExporter
             }
 
             json.WriteEndArray();
-            if (signature is { } s)
-            {
-                json.WritePropertyName("signature");
-                s.WriteTo(json);
-            }
-
             json.WriteEndObject();
             json.Flush();
             sink.Write((byte)'\n');

@@ -37,7 +37,7 @@ public class PopulationAggregationTests
     public async Task AggregatePopulationAsync_PerPatientFiles_OnePartPerPersonAndTheSameOutputAtAnyParallelism()
     {
         using var tmp = TestHost.TempFolder();
-        var files = Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).Take(3).ToList();
+        var files = Corpus.SyntheaBundles().Take(3).ToList();
         Directory.CreateDirectory(tmp.File("a"));
         Directory.CreateDirectory(tmp.File("b"));
         foreach (var f in files)
@@ -98,7 +98,7 @@ public class PopulationAggregationTests
     public async Task AggregatePopulationAsync_FeaturesLinkedWhileReading_SameAsLinkingPatientsAtAnyParallelism()
     {
         using var tmp = TestHost.TempFolder();
-        var files = Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).Take(3).ToList();
+        var files = Corpus.SyntheaBundles().Take(3).ToList();
         Directory.CreateDirectory(tmp.File("a"));
         Directory.CreateDirectory(tmp.File("b"));
         foreach (var f in files)
@@ -177,7 +177,7 @@ public class PopulationAggregationTests
     public async Task AggregatePopulationAsync_HandOverFails_ReportsThatErrorAndStopsTheParts()
     {
         using var tmp = TestHost.TempFolder();
-        foreach (var f in Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).Take(4))
+        foreach (var f in Corpus.SyntheaBundles().Take(4))
         {
             File.Copy(f, tmp.File(Path.GetFileName(f)));
         }

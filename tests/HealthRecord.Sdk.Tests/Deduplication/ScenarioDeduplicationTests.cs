@@ -146,7 +146,7 @@ public class ScenarioDeduplicationTests(ITestOutputHelper output)
     {
         long tp = 0, predicted = 0, actual = 0;
         int traps = 0, trapsPlaced = 0, records = 0;
-        foreach (var (file, seed) in Directory.GetFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal).SelectMany(f => CorpusSeeds().Select(s => (f, s))))
+        foreach (var (file, seed) in Corpus.SyntheaBundles().SelectMany(f => CorpusSeeds().Select(s => (f, s))))
         {
             var (ehr, scenario) = await AggregateAsync(LoadBundle(file), seed);
             var m = PairwiseMetrics.Compute(ehr, scenario);

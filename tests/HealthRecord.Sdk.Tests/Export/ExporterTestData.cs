@@ -1,29 +1,19 @@
 using HealthRecord.Sdk.DependencyInjection;
+using HealthRecord.Sdk.Export;
 using HealthRecord.Sdk.Model;
 using HealthRecord.Sdk.TestSupport;
+using Task = System.Threading.Tasks.Task;
 
 namespace HealthRecord.Sdk.Tests.Export;
 
 /// <summary>EHRs to export: the demo's sample EHR and one EHR per real (Synthea) corpus bundle.</summary>
 internal static class ExporterTestData
 {
-    public static TheoryData<string> SyntheaPatients()
-    {
-        var data = new TheoryData<string>();
-        if (Corpus.IsAvailable)
-        {
-            foreach (var file in Directory.EnumerateFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal))
-            {
-                data.Add(Path.GetFileName(file));
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string> SyntheaPatients() => Corpus.SyntheaBundleNames();
 
     /// <summary>The biggest Synthea bundle of the corpus (its EHR spans many of the exporters' chunks).</summary>
     public static string BiggestSyntheaFile() =>
-        Path.GetFileName(Directory.EnumerateFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").MaxBy(f => new FileInfo(f).Length)!);
+        Path.GetFileName(Corpus.SyntheaBundles().MaxBy(f => new FileInfo(f).Length)!);
 
     public static async Task<EhrAggregate> SampleEhrAsync()
     {
@@ -41,6 +31,39 @@ internal static class ExporterTestData
     {
         var result = await TestHost.AggregateAsync([("synthea", Corpus.PathOf("fhir-bundles/synthea/" + file))]);
         return result.Ehrs.Single();
+    }
+
+    /// <summary>Exports an EHR into memory.</summary>
+    public static async Task<byte[]> ExportAsync(IEhrExporter exporter, EhrAggregate ehr)
+    {
+        using var stream = new MemoryStream();
+        await exporter.ExportAsync(ehr, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>The biggest Synthea EHR spans many chunks: a token cancelled at the first chunk written stops the export after it.</summary>
+    public static async Task AssertCancelledWhileWritingStopsBeforeTheEndAsync(IEhrExporter exporter)
+    {
+        var ehr = await SyntheaEhrAsync(BiggestSyntheaFile());
+        var full = await ExportAsync(exporter, ehr);
+        using var cts = new CancellationTokenSource();
+        await using var stream = new CancelOnFirstWriteStream(cts);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => exporter.ExportAsync(ehr, stream, cts.Token));
+
+        Assert.Equal(1, stream.Writes);
+        Assert.InRange(stream.Length, 1, full.Length / 2);
+    }
+
+    /// <summary>A token cancelled before the export starts: nothing is written.</summary>
+    public static async Task AssertCancelledBeforehandWritesNothingAsync(IEhrExporter exporter)
+    {
+        var ehr = await SampleEhrAsync();
+        using var stream = new MemoryStream();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => exporter.ExportAsync(ehr, stream, new CancellationToken(canceled: true)));
+
+        Assert.Equal(0, stream.Length);
     }
 
     /// <summary>A stream that cancels a token at its first write, to stop an export part-way.</summary>

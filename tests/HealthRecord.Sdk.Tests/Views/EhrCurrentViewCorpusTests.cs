@@ -18,19 +18,7 @@ public class EhrCurrentViewCorpusTests
     private const string Snomed = "http://snomed.info/sct";
     private const string RxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
 
-    public static TheoryData<string> SyntheaPatients()
-    {
-        var data = new TheoryData<string>();
-        if (Corpus.IsAvailable)
-        {
-            foreach (var file in Directory.EnumerateFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal))
-            {
-                data.Add(Path.GetFileName(file));
-            }
-        }
-
-        return data;
-    }
+    public static TheoryData<string> SyntheaPatients() => Corpus.SyntheaBundleNames();
 
     [CorpusTheory]
     [MemberData(nameof(SyntheaPatients))]

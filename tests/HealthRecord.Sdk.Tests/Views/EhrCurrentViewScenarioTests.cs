@@ -20,7 +20,7 @@ public class EhrCurrentViewScenarioTests(ITestOutputHelper output)
     {
         var extras = 0;
         var entries = 0;
-        foreach (var file in Directory.EnumerateFiles(Corpus.PathOf("fhir-bundles/synthea"), "*.json").Order(StringComparer.Ordinal))
+        foreach (var file in Corpus.SyntheaBundles())
         {
             var whole = EhrCurrentView.Of(Assert.Single((await TestHost.AggregateAsync([("whole", file)])).Ehrs));
             var split = EhrCurrentView.Of(await ScenarioDeduplicationTests.AggregateAsync(ScenarioGenerator.Generate(ScenarioDeduplicationTests.LoadBundle(file), 7)));
