@@ -59,43 +59,14 @@ public sealed class SourceDocument
     /// <exception cref="Errors.SourceReadException">The content is larger (code <c>LimitExceeded</c>).</exception>
     public async Task<ReadOnlyMemory<byte>> ReadAllBytesAsync(long maxBytes, CancellationToken cancellationToken = default)
     {
-        EnsureWithin(maxBytes);
-        if (_content is { } inMemory)
-        {
-            // Already in memory: hand it over as it is rather than copy it (documents are often large).
-            return inMemory;
-        }
-
-        var stream = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream(Length is { } len && len < int.MaxValue ? (int)len : 0);
-            var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
-            try
-            {
-                int read;
-                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > maxBytes)
-                    {
-                        throw new Errors.SourceReadException(Errors.HealthRecordErrorCode.LimitExceeded, SourceName, DocumentId,
-                            $"The document is larger than the limit (HealthRecordOptions.MaxDocumentBytes) of {maxBytes:N0} bytes.");
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
-            }
-
-            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        }
+        // One reading loop (RentAllBytesAsync): content already in memory comes back as it is (documents are often large),
+        // read content is copied out of the pooled buffer before the buffer goes back.
+        using var content = await RentAllBytesAsync(maxBytes, cancellationToken).ConfigureAwait(false);
+        return content.IsRented ? content.Memory.ToArray() : content.Memory;
     }
 
     /// <summary>
-    /// Reads the whole content as <see cref="ReadAllBytesAsync"/> does, into a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>
+    /// Reads the whole content, refusing to read past the limit (as <see cref="ReadAllBytesAsync"/> promises), into a buffer rented from <see cref="System.Buffers.ArrayPool{T}.Shared"/>
     /// (content already in memory is handed over as it is). The caller disposes the result once nothing reads the bytes any more
     /// (no <see cref="System.Text.Json.JsonDocument"/> over them is left, and no record keeps them: deserialised values are copies),
     /// which saves a new array per document per pass over a population.
@@ -190,8 +161,11 @@ internal sealed class RentedContent(ReadOnlyMemory<byte> memory, byte[]? rented)
 {
     private byte[]? _rented = rented;
 
-    /// <summary>The content; not to be read after <see cref="Dispose"/>.</summary>
+    /// <summary>The content; not to be read after <see cref="Dispose"/> when <see cref="IsRented"/>.</summary>
     public ReadOnlyMemory<byte> Memory { get; } = memory;
+
+    /// <summary>Whether <see cref="Memory"/> lies in a pooled buffer (else it is the document's own in-memory content).</summary>
+    public bool IsRented { get; } = rented is not null;
 
     /// <inheritdoc />
     public void Dispose()
