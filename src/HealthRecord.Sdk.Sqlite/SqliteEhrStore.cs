@@ -363,17 +363,23 @@ public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity, IPe
         return owners;
     }
 
-    private static async Task ClaimAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<string> keys, string personId, CancellationToken cancellationToken)
+    private static Task ClaimAsync(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<string> keys, string personId, CancellationToken cancellationToken) =>
+        ExecuteForEachKeyAsync(connection, tx,
+            "INSERT INTO ehr_person_patients (patient_key, person_id) VALUES ($k, $p) ON CONFLICT (patient_key) DO UPDATE SET person_id = excluded.person_id",
+            keys, personId, cancellationToken);
+
+    // One prepared statement run once a key ($k), with the person ($p) fixed.
+    private static async Task ExecuteForEachKeyAsync(SqliteConnection connection, SqliteTransaction tx, string sql, IReadOnlyList<string> keys, string personId, CancellationToken cancellationToken)
     {
-        using var link = connection.CreateCommand();
-        link.Transaction = tx;
-        link.CommandText = "INSERT INTO ehr_person_patients (patient_key, person_id) VALUES ($k, $p) ON CONFLICT (patient_key) DO UPDATE SET person_id = excluded.person_id";
-        var key = link.Parameters.Add("$k", SqliteType.Text);
-        link.Parameters.AddWithValue("$p", personId);
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        var key = command.Parameters.Add("$k", SqliteType.Text);
+        command.Parameters.AddWithValue("$p", personId);
         foreach (var k in keys)
         {
             key.Value = k;
-            await link.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -393,15 +399,6 @@ public sealed class SqliteEhrStore : IVersionedEhrStore, IEhrStoreIntegrity, IPe
             await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = "INSERT OR IGNORE INTO ehr_identity_keys (identity_key, person_id) VALUES ($k, $p)";
-        var key = insert.Parameters.Add("$k", SqliteType.Text);
-        insert.Parameters.AddWithValue("$p", personId);
-        foreach (var k in identityKeys)
-        {
-            key.Value = k;
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await ExecuteForEachKeyAsync(connection, tx, "INSERT OR IGNORE INTO ehr_identity_keys (identity_key, person_id) VALUES ($k, $p)", identityKeys, personId, cancellationToken).ConfigureAwait(false);
     }
 }
