@@ -37,16 +37,8 @@ public class PopulationAggregationTests
     public async Task AggregatePopulationAsync_PerPatientFiles_OnePartPerPersonAndTheSameOutputAtAnyParallelism()
     {
         using var tmp = TestHost.TempFolder();
-        var files = Corpus.SyntheaBundles().Take(3).ToList();
-        Directory.CreateDirectory(tmp.File("a"));
-        Directory.CreateDirectory(tmp.File("b"));
-        foreach (var f in files)
-        {
-            File.Copy(f, Path.Combine(tmp.File("a"), Path.GetFileName(f)));
-        }
-
         // The second EMR holds the first person again: linked across sources, still one part for that person.
-        File.Copy(files[0], Path.Combine(tmp.File("b"), "again.json"));
+        CopyThreePeopleIntoTwoEmrs(tmp);
         var sources = new List<SourceRequest> { new("a", tmp.File("a")), new("b", tmp.File("b")) };
 
         var (one, sequential) = await RunPopulationAsync(sources, parallelism: 1);
@@ -98,17 +90,9 @@ public class PopulationAggregationTests
     public async Task AggregatePopulationAsync_FeaturesLinkedWhileReading_SameAsLinkingPatientsAtAnyParallelism()
     {
         using var tmp = TestHost.TempFolder();
-        var files = Corpus.SyntheaBundles().Take(3).ToList();
-        Directory.CreateDirectory(tmp.File("a"));
-        Directory.CreateDirectory(tmp.File("b"));
-        foreach (var f in files)
-        {
-            File.Copy(f, Path.Combine(tmp.File("a"), Path.GetFileName(f)));
-        }
-
         // One Patient id twice in a source (the "#2" key), the first person in another EMR, and a Patient a host's validator rejects.
+        var files = CopyThreePeopleIntoTwoEmrs(tmp);
         File.Copy(files[1], Path.Combine(tmp.File("a"), "resent.json"));
-        File.Copy(files[0], Path.Combine(tmp.File("b"), "again.json"));
         await File.WriteAllTextAsync(Path.Combine(tmp.File("b"), "noid.json"), """
             {"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"Nobody","given":["Ann"]}],"birthDate":"1970-01-01"}}]}
             """);
@@ -270,5 +254,20 @@ public class PopulationAggregationTests
                 report(value);
             }
         }
+    }
+
+    // Three Synthea people in EMR folder "a", the first of them again in EMR folder "b" (again.json); returns the three files.
+    private static List<string> CopyThreePeopleIntoTwoEmrs(TempFolder tmp)
+    {
+        var files = Corpus.SyntheaBundles().Take(3).ToList();
+        Directory.CreateDirectory(tmp.File("a"));
+        Directory.CreateDirectory(tmp.File("b"));
+        foreach (var f in files)
+        {
+            File.Copy(f, Path.Combine(tmp.File("a"), Path.GetFileName(f)));
+        }
+
+        File.Copy(files[0], Path.Combine(tmp.File("b"), "again.json"));
+        return files;
     }
 }
